@@ -1,0 +1,65 @@
+// ksmg/limits.hpp — every limit a scan enforces, in one place.
+//
+// A limit never aborts a scan: the object that crosses it is marked (see Limit) and
+// scanning goes on with what was within bounds; the policy decides what the mark means.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace ksmg {
+
+struct ScanLimits {
+  // Bytes of one message that are parsed; the rest is not looked at (message_size).
+  std::size_t max_message_bytes = 64u << 20;
+  // One header field, from its name to the end of its last folded line (header_line_length).
+  std::size_t max_header_line_bytes = 64u << 10;
+  // Header fields kept for one entity (header_fields); further fields are skipped.
+  std::size_t max_header_fields = 1000;
+  // Header fields kept for the whole message (header_fields).
+  std::size_t max_total_header_fields = 50000;
+  // Parameters parsed from one Content-Type or Content-Disposition (content_params).
+  std::size_t max_content_params = 256;
+  // Nesting of multiparts and embedded messages; deeper containers stay opaque leaves (mime_depth).
+  std::size_t max_mime_depth = 64;
+  // Entities in one message, containers included (part_count).
+  std::size_t max_parts = 10000;
+  // Output of decoding one part (transfer decoding, charset, HTML to text) (decoded_size).
+  std::size_t max_decoded_bytes = 128u << 20;
+};
+
+// Which limit was crossed; a bit set, so one object can carry several.
+enum class Limit : std::uint32_t {
+  message_size = 1u << 0,
+  header_line_length = 1u << 1,
+  header_fields = 1u << 2,
+  content_params = 1u << 3,
+  mime_depth = 1u << 4,
+  part_count = 1u << 5,
+  decoded_size = 1u << 6,
+};
+
+class LimitSet {
+ public:
+  constexpr void add(Limit l) noexcept { bits_ |= static_cast<std::uint32_t>(l); }
+  constexpr void add(LimitSet o) noexcept { bits_ |= o.bits_; }
+  [[nodiscard]] constexpr bool has(Limit l) const noexcept {
+    return (bits_ & static_cast<std::uint32_t>(l)) != 0;
+  }
+  [[nodiscard]] constexpr bool empty() const noexcept { return bits_ == 0; }
+  [[nodiscard]] constexpr std::uint32_t bits() const noexcept { return bits_; }
+
+ private:
+  std::uint32_t bits_ = 0;
+};
+
+inline constexpr Limit kAllLimits[] = {
+    Limit::message_size, Limit::header_line_length, Limit::header_fields, Limit::content_params,
+    Limit::mime_depth,   Limit::part_count,         Limit::decoded_size,
+};
+
+// Stable snake_case name, used in JSON and logs.
+std::string_view to_string(Limit l) noexcept;
+
+}  // namespace ksmg

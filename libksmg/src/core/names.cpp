@@ -1,0 +1,85 @@
+// names.cpp — the stable snake_case names of defects and limits (JSON, logs, policy files).
+#include "ksmg/defects.hpp"
+#include "ksmg/limits.hpp"
+
+namespace ksmg {
+
+std::string_view to_string(Defect d) noexcept {
+  switch (d) {
+    case Defect::missing_header_body_separator:
+      return "missing_header_body_separator";
+    case Defect::first_line_is_continuation:
+      return "first_line_is_continuation";
+    case Defect::invalid_header_field:
+      return "invalid_header_field";
+    case Defect::non_ascii_header:
+      return "non_ascii_header";
+    case Defect::nul_byte:
+      return "nul_byte";
+    case Defect::bare_cr:
+      return "bare_cr";
+    case Defect::boundary_in_headers:
+      return "boundary_in_headers";
+    case Defect::invalid_content_type:
+      return "invalid_content_type";
+    case Defect::duplicate_parameter:
+      return "duplicate_parameter";
+    case Defect::invalid_parameter:
+      return "invalid_parameter";
+    case Defect::invalid_encoded_word:
+      return "invalid_encoded_word";
+    case Defect::invalid_address:
+      return "invalid_address";
+    case Defect::duplicate_content_type:
+      return "duplicate_content_type";
+    case Defect::multipart_without_boundary:
+      return "multipart_without_boundary";
+    case Defect::start_boundary_not_found:
+      return "start_boundary_not_found";
+    case Defect::close_boundary_not_found:
+      return "close_boundary_not_found";
+    case Defect::transfer_encoding_on_container:
+      return "transfer_encoding_on_container";
+    case Defect::unknown_transfer_encoding:
+      return "unknown_transfer_encoding";
+    case Defect::invalid_base64:
+      return "invalid_base64";
+    case Defect::base64_padding:
+      return "base64_padding";
+    case Defect::invalid_quoted_printable:
+      return "invalid_quoted_printable";
+    case Defect::invalid_uuencode:
+      return "invalid_uuencode";
+    case Defect::unknown_charset:
+      return "unknown_charset";
+    case Defect::charset_mismatch:
+      return "charset_mismatch";
+    case Defect::byte_order_mark:
+      return "byte_order_mark";
+    case Defect::mbox_from_line:
+      return "mbox_from_line";
+  }
+  return "unknown_defect";
+}
+
+std::string_view to_string(Limit l) noexcept {
+  switch (l) {
+    case Limit::message_size:
+      return "message_size";
+    case Limit::header_line_length:
+      return "header_line_length";
+    case Limit::header_fields:
+      return "header_fields";
+    case Limit::content_params:
+      return "content_params";
+    case Limit::mime_depth:
+      return "mime_depth";
+    case Limit::part_count:
+      return "part_count";
+    case Limit::decoded_size:
+      return "decoded_size";
+  }
+  return "unknown_limit";
+}
+
+}  // namespace ksmg

@@ -1,0 +1,52 @@
+// ascii.hpp — locale-free ASCII helpers shared by the MIME code (internal).
+//
+// Mail syntax is ASCII; <cctype> depends on the C locale and on signed chars, so these
+// small functions replace it everywhere in the parser.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace ksmg::mime::detail {
+
+constexpr bool is_wsp(char c) noexcept { return c == ' ' || c == '\t'; }
+constexpr bool is_lwsp(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr char to_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
+constexpr bool is_8bit(char c) noexcept { return static_cast<unsigned char>(c) >= 0x80; }
+
+constexpr int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (to_lower(a[i]) != to_lower(b[i])) return false;
+  return true;
+}
+
+constexpr bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+inline std::string to_lower(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = to_lower(c);
+  return r;
+}
+
+constexpr std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_lwsp(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_lwsp(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Valid UTF-8 per RFC 3629 (no overlongs, no surrogates, nothing above U+10FFFF).
+bool is_valid_utf8(std::string_view s) noexcept;
+
+}  // namespace ksmg::mime::detail

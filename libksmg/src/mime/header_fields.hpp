@@ -1,0 +1,32 @@
+// header_fields.hpp — structured MIME header fields: Content-Type, Content-Disposition
+// (with RFC 2231 parameters) and Content-Transfer-Encoding (internal).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "ksmg/mime.hpp"
+
+namespace ksmg::mime::detail {
+
+// Removes the line breaks of folding and trims surrounding whitespace.
+std::string unfold(std::string_view raw_value);
+
+struct FieldStatus {
+  DefectSet defects;
+  LimitSet limits;
+};
+
+// Parses "type/subtype *(; param)" into out. On a broken type out.type stays empty and
+// Defect::invalid_content_type is set; the caller applies the RFC 2045 default.
+FieldStatus parse_content_type(std::string_view unfolded, ContentType& out, std::size_t max_params);
+
+// Parses "disposition *(; param)"; out.type holds the disposition, out.subtype stays empty.
+FieldStatus parse_content_disposition(std::string_view unfolded, ContentType& out,
+                                      std::size_t max_params);
+
+// Maps a Content-Transfer-Encoding value; unknown values give TransferEncoding::unknown.
+TransferEncoding parse_transfer_encoding(std::string_view unfolded) noexcept;
+
+}  // namespace ksmg::mime::detail

@@ -1,0 +1,471 @@
+// transfer_decode.cpp — owns the Content-Transfer-Encoding decoders declared in
+// transfer_decode.hpp: base64, quoted-printable, RFC 2047 "Q", uuencode.
+//
+// These run on every encoded body a scanner looks at, so the common shapes (76-column base64,
+// mostly-literal quoted-printable) take table-driven fast paths and the output buffer is sized
+// once; anything irregular drops to a slow path that is tolerant the way mail clients are and
+// records a defect. Every decoder stops exactly at max_out.
+#include "mime/transfer_decode.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+#include "mime/ascii.hpp"
+
+namespace ksmg::mime::detail {
+namespace {
+
+// Bytes the decoder may still append without passing max_out (0 when out is already there).
+std::size_t room_left(const std::string& out, std::size_t max_out) noexcept {
+  return out.size() < max_out ? max_out - out.size() : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// base64
+
+constexpr std::uint8_t kB64Junk = 0xFF;
+constexpr std::uint8_t kB64Space = 0xFE;
+constexpr std::uint8_t kB64Pad = 0xFD;
+// Set in a pre-shifted value when the character is not in the alphabet: one test per quad.
+constexpr std::uint32_t kB64Bad = 0x01000000u;
+
+struct Base64Tables {
+  std::array<std::uint8_t, 256> value{};
+  // value << 18, << 12, << 6, << 0, so a quad decodes with three ORs and no shifts.
+  std::array<std::uint32_t, 256> d0{}, d1{}, d2{}, d3{};
+};
+
+constexpr Base64Tables make_base64_tables() {
+  Base64Tables t;
+  constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (std::size_t c = 0; c < 256; ++c) {
+    t.value[c] = kB64Junk;
+    t.d0[c] = t.d1[c] = t.d2[c] = t.d3[c] = kB64Bad;
+  }
+  for (char c : {' ', '\t', '\r', '\n'}) t.value[static_cast<unsigned char>(c)] = kB64Space;
+  t.value['='] = kB64Pad;
+  for (std::uint32_t v = 0; v < 64; ++v) {
+    const auto c = static_cast<unsigned char>(alphabet[v]);
+    t.value[c] = static_cast<std::uint8_t>(v);
+    t.d0[c] = v << 18;
+    t.d1[c] = v << 12;
+    t.d2[c] = v << 6;
+    t.d3[c] = v;
+  }
+  return t;
+}
+
+constexpr Base64Tables kB64 = make_base64_tables();
+
+// ---------------------------------------------------------------------------------------------
+// Output buffer sized once up front: the decoders write through a raw pointer and trim at the
+// end, which is what makes the fast paths fast (no per-byte capacity checks in std::string).
+
+class Sink {
+ public:
+  Sink(std::string& out, std::size_t max_out, std::size_t upper_bound)
+      : out_(out), start_(out.size()) {
+    const std::size_t room = room_left(out, max_out);
+    capped_ = upper_bound > room;  // reaching the end of the buffer means reaching max_out
+    out.resize(start_ + std::min(upper_bound, room));
+    begin_ = out.data();
+    p_ = begin_ + start_;
+    end_ = begin_ + out.size();
+  }
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+  ~Sink() { out_.resize(static_cast<std::size_t>(p_ - begin_)); }
+
+  [[nodiscard]] std::size_t space() const noexcept { return static_cast<std::size_t>(end_ - p_); }
+  [[nodiscard]] char* cursor() noexcept { return p_; }
+  void advance(std::size_t n) noexcept { p_ += n; }
+
+  // Appends what fits; false once the cap was hit (and records it).
+  bool put(char c) noexcept {
+    if (p_ == end_) return full();
+    *p_++ = c;
+    return true;
+  }
+  bool put(const char* s, std::size_t n) noexcept {
+    const std::size_t k = std::min(n, space());
+    if (k != 0) std::memcpy(p_, s, k);
+    p_ += k;
+    return k == n || full();
+  }
+  [[nodiscard]] bool hit_limit() const noexcept { return limited_; }
+
+ private:
+  bool full() noexcept {
+    // Only a cap smaller than the worst case can fill the buffer; report it as the limit.
+    if (capped_) limited_ = true;
+    return false;
+  }
+
+  std::string& out_;
+  std::size_t start_;
+  char* begin_ = nullptr;
+  char* p_ = nullptr;
+  char* end_ = nullptr;
+  bool capped_ = false;
+  bool limited_ = false;
+};
+
+bool has_8bit(std::string_view s) noexcept {
+  std::size_t i = 0;
+  std::uint64_t acc = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    acc |= w;
+  }
+  for (; i < s.size(); ++i) acc |= static_cast<unsigned char>(s[i]);
+  return (acc & 0x8080808080808080ull) != 0;
+}
+
+// Quoted-printable body or Q word: shared by both, q_word switches '_' and soft breaks.
+void decode_qp_line(const char* s, std::size_t n, Sink& sink, DecodeStatus& st, bool q_word,
+                    bool& soft_break) {
+  std::size_t p = 0;
+  soft_break = false;
+  while (p < n) {
+    const char* eq = static_cast<const char*>(std::memchr(s + p, '=', n - p));
+    const std::size_t stop = eq ? static_cast<std::size_t>(eq - s) : n;
+    if (q_word) {
+      for (std::size_t k = p; k < stop; ++k)
+        if (!sink.put(s[k] == '_' ? ' ' : s[k])) return;
+    } else if (!sink.put(s + p, stop - p)) {
+      return;
+    }
+    if (!eq) return;
+    p = stop;
+    if (!q_word && p + 1 == n) {  // '=' ending the line (after trailing blanks were cut)
+      soft_break = true;
+      return;
+    }
+    const int h = p + 1 < n ? hex_value(s[p + 1]) : -1;
+    const int l = p + 2 < n ? hex_value(s[p + 2]) : -1;
+    if (h >= 0 && l >= 0) {
+      if (!sink.put(static_cast<char>(h * 16 + l))) return;
+      p += 3;
+    } else {
+      // Kept literally, as mail clients show it; the following bytes are read afresh.
+      st.defects.add(Defect::invalid_quoted_printable);
+      if (!sink.put('=')) return;
+      p += 1;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// uuencode
+
+// "begin" 1*WSP 1*4octal 1*WSP name — the line of a uuencoded block (without its line break).
+bool is_begin_line(std::string_view line) noexcept {
+  if (!line.starts_with("begin")) return false;
+  std::size_t i = 5;
+  const std::size_t ws1 = i;
+  while (i < line.size() && is_wsp(line[i])) ++i;
+  if (i == ws1) return false;
+  const std::size_t digits = i;
+  while (i < line.size() && line[i] >= '0' && line[i] <= '7') ++i;
+  if (i == digits || i - digits > 4) return false;
+  const std::size_t ws2 = i;
+  while (i < line.size() && is_wsp(line[i])) ++i;
+  if (i == ws2) return false;
+  return !trim(line.substr(i)).empty();
+}
+
+struct Line {
+  std::string_view text;  // without CR LF
+  std::size_t next;       // offset of the following line
+};
+
+Line line_at(std::string_view in, std::size_t pos) noexcept {
+  const char* nl = static_cast<const char*>(std::memchr(in.data() + pos, '\n', in.size() - pos));
+  std::size_t end = nl ? static_cast<std::size_t>(nl - in.data()) : in.size();
+  const std::size_t next = nl ? end + 1 : in.size();
+  if (end > pos && in[end - 1] == '\r') --end;
+  return {in.substr(pos, end - pos), next};
+}
+
+// Offset just past the next begin line at or after pos, or npos.
+std::size_t find_begin(std::string_view in, std::size_t pos) noexcept {
+  while (pos < in.size()) {
+    const std::size_t b = in.find("begin", pos);
+    if (b == std::string_view::npos) return b;
+    if (b == 0 || in[b - 1] == '\n') {
+      const Line l = line_at(in, b);
+      if (is_begin_line(l.text)) return l.next;
+    }
+    pos = b + 5;
+  }
+  return std::string_view::npos;
+}
+
+constexpr bool is_uu_char(char c) noexcept { return c >= 0x20 && c <= 0x60; }
+constexpr unsigned uu_value(char c) noexcept { return static_cast<unsigned>(c - 0x20) & 0x3F; }
+
+// Whether a line after a padding is more base64 (concatenated encodings) rather than text
+// appended to the body: alphabet, '=' and blanks at the end only (a transport may add those;
+// text has them between words).
+bool line_is_base64(std::string_view line) noexcept {
+  bool blank = false;
+  for (char c : line) {
+    const std::uint8_t v = kB64.value[static_cast<unsigned char>(c)];
+    if (c == '\r' || c == '\n') continue;
+    if (c == ' ' || c == '\t') {
+      blank = true;
+    } else if ((v >= 64 && v != kB64Pad) || blank) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+DecodeStatus decode_base64(std::string_view in, std::string& out, std::size_t max_out) {
+  DecodeStatus st;
+  Sink sink(out, max_out, in.size() / 4 * 3 + 3);
+  const auto* s = reinterpret_cast<const unsigned char*>(in.data());
+  const std::size_t n = in.size();
+  std::size_t i = 0;
+  std::uint32_t acc = 0;
+  int q = 0;          // sextets collected in the current quantum
+  int pads_owed = 0;  // '=' still expected to close the quantum
+  bool after_pad = false;
+  // After the first padding each line is checked before it is decoded: more base64 is decoded
+  // (so that nothing hidden behind a '=' escapes the scanners), while text such as a mailing
+  // list footer appended to the body ends the data instead of being read as garbage.
+  bool padded = false;
+  std::size_t checked = 0;  // once padded: input before this offset was checked
+
+  auto emit = [&](std::uint32_t bits, int bytes) -> bool {
+    for (int k = bytes - 1; k >= 0; --k)
+      if (!sink.put(static_cast<char>(bits >> (8 * k)))) return false;
+    return true;
+  };
+
+  while (i < n) {
+    if (padded && i >= checked) {
+      const std::size_t nl = in.find('\n', i);
+      const std::size_t line_end = nl == std::string_view::npos ? n : nl + 1;
+      if (!line_is_base64(in.substr(i, line_end - i))) {
+        st.defects.add(Defect::invalid_base64);
+        break;
+      }
+      checked = line_end;
+    }
+    const std::size_t end = padded ? checked : n;
+    if (q == 0 && !after_pad) {
+      // Fast path: whole quads of alphabet characters, two at a time when possible.
+      char* o = sink.cursor();
+      char* const o0 = o;
+      std::size_t space = sink.space();
+      while (i + 8 <= end && space >= 6) {
+        const std::uint32_t x =
+            kB64.d0[s[i]] | kB64.d1[s[i + 1]] | kB64.d2[s[i + 2]] | kB64.d3[s[i + 3]];
+        const std::uint32_t y =
+            kB64.d0[s[i + 4]] | kB64.d1[s[i + 5]] | kB64.d2[s[i + 6]] | kB64.d3[s[i + 7]];
+        if ((x | y) & kB64Bad) break;
+        o[0] = static_cast<char>(x >> 16);
+        o[1] = static_cast<char>(x >> 8);
+        o[2] = static_cast<char>(x);
+        o[3] = static_cast<char>(y >> 16);
+        o[4] = static_cast<char>(y >> 8);
+        o[5] = static_cast<char>(y);
+        o += 6;
+        space -= 6;
+        i += 8;
+      }
+      while (i + 4 <= end && space >= 3) {
+        const std::uint32_t x =
+            kB64.d0[s[i]] | kB64.d1[s[i + 1]] | kB64.d2[s[i + 2]] | kB64.d3[s[i + 3]];
+        if (x & kB64Bad) break;
+        o[0] = static_cast<char>(x >> 16);
+        o[1] = static_cast<char>(x >> 8);
+        o[2] = static_cast<char>(x);
+        o += 3;
+        space -= 3;
+        i += 4;
+      }
+      sink.advance(static_cast<std::size_t>(o - o0));
+    }
+    if (i >= end) continue;
+
+    // Slow path: one character, then back to the fast path as soon as a quantum is complete.
+    const std::uint8_t v = kB64.value[s[i++]];
+    if (v < 64) {
+      if (after_pad) {  // data after the padding: concatenated encodings
+        st.defects.add(Defect::base64_padding);
+        after_pad = false;
+        pads_owed = 0;
+      }
+      acc = (acc << 6) | v;
+      if (++q == 4) {
+        if (!emit(acc, 3)) break;
+        q = 0;
+        acc = 0;
+      }
+    } else if (v == kB64Space) {
+      continue;
+    } else if (v == kB64Pad) {
+      if (q == 2 || q == 3) {
+        const int bytes = q - 1;
+        const int spare = q == 2 ? 4 : 2;
+        if ((acc & ((1u << spare) - 1)) != 0) st.defects.add(Defect::base64_padding);
+        if (!emit(acc >> spare, bytes)) break;
+        pads_owed = q == 2 ? 1 : 0;
+        after_pad = true;
+        if (!padded) {
+          padded = true;
+          checked = i;  // the rest of this line is checked next
+        }
+        q = 0;
+        acc = 0;
+      } else if (pads_owed > 0) {
+        --pads_owed;
+      } else {
+        st.defects.add(Defect::base64_padding);  // excess or misplaced '='
+        if (q == 1) {
+          q = 0;  // six bits cannot make a byte
+          acc = 0;
+        }
+      }
+    } else {
+      st.defects.add(Defect::invalid_base64);
+    }
+  }
+
+  if (!sink.hit_limit()) {
+    if (q == 1) {
+      st.defects.add(Defect::base64_padding);
+    } else if (q == 2 || q == 3) {
+      st.defects.add(Defect::base64_padding);  // padding missing
+      const int spare = q == 2 ? 4 : 2;
+      emit(acc >> spare, q - 1);
+    } else if (pads_owed > 0) {
+      st.defects.add(Defect::base64_padding);
+    }
+  }
+  if (sink.hit_limit()) st.limits.add(Limit::decoded_size);
+  return st;
+}
+
+DecodeStatus decode_quoted_printable(std::string_view in, std::string& out, std::size_t max_out) {
+  DecodeStatus st;
+  // Decoding never grows the text, so the input size bounds the output.
+  Sink sink(out, max_out, in.size());
+  if (has_8bit(in)) st.defects.add(Defect::invalid_quoted_printable);
+  const char* s = in.data();
+  const std::size_t n = in.size();
+  std::size_t pos = 0;
+  while (pos < n) {
+    const char* nl = static_cast<const char*>(std::memchr(s + pos, '\n', n - pos));
+    std::size_t end = nl ? static_cast<std::size_t>(nl - s) : n;
+    const std::size_t next = nl ? end + 1 : n;
+    std::string_view eol;
+    if (nl) {
+      if (end > pos && s[end - 1] == '\r') {
+        --end;
+        eol = "\r\n";
+      } else {
+        eol = "\n";
+      }
+    }
+    // RFC 2045 rule 3: whitespace at the end of an encoded line was added in transport.
+    while (end > pos && is_wsp(s[end - 1])) --end;
+    bool soft = false;
+    decode_qp_line(s + pos, end - pos, sink, st, false, soft);
+    if (sink.hit_limit()) break;
+    if (!soft && !sink.put(eol.data(), eol.size())) break;
+    pos = next;
+  }
+  if (sink.hit_limit()) st.limits.add(Limit::decoded_size);
+  return st;
+}
+
+DecodeStatus decode_q_word(std::string_view in, std::string& out, std::size_t max_out) {
+  DecodeStatus st;
+  Sink sink(out, max_out, in.size());
+  bool soft = false;
+  decode_qp_line(in.data(), in.size(), sink, st, true, soft);
+  if (sink.hit_limit()) st.limits.add(Limit::decoded_size);
+  return st;
+}
+
+DecodeStatus decode_uuencode(std::string_view in, std::string& out, std::size_t max_out) {
+  DecodeStatus st;
+  // A short line stands for trailing spaces a transport stripped, so "M" alone is 45 bytes:
+  // the output is not bounded by the input, only by max_out.
+  const std::size_t room = room_left(out, max_out);
+  out.reserve(out.size() + std::min(in.size(), room));
+  std::size_t budget = room;
+  bool limited = false;
+  std::size_t pos = 0;
+  std::array<char, 66> buf{};  // 63 bytes per line at most, plus the last group's spare
+
+  while (!limited) {
+    pos = find_begin(in, pos);
+    if (pos == std::string_view::npos) break;
+    bool ended = false;
+    bool zero_line_seen = false;
+    while (pos < in.size()) {
+      const Line l = line_at(in, pos);
+      const std::string_view text = l.text;
+      if (trim(text) == "end") {
+        ended = true;
+        pos = l.next;
+        break;
+      }
+      if (text.empty()) {
+        pos = l.next;
+        continue;
+      }
+      // After the zero-length line only "end" may follow; other lines belong to whatever
+      // comes after the block (a signature, another begin).
+      if (zero_line_seen || !is_uu_char(text[0])) break;
+      const unsigned count = uu_value(text[0]);
+      if (count == 0) {
+        zero_line_seen = true;
+        pos = l.next;
+        continue;
+      }
+      const std::string_view data = text.substr(1);
+      const std::size_t needed = (count + 2) / 3 * 4;
+      bool ok = true;
+      for (std::size_t k = 0; k < std::min(data.size(), needed); ++k)
+        if (!is_uu_char(data[k])) ok = false;
+      if (!ok) break;  // not uuencoded text: the block ended without "end"
+      std::size_t o = 0;
+      for (std::size_t g = 0; g < needed; g += 4) {
+        std::uint32_t v = 0;
+        for (std::size_t k = 0; k < 4; ++k)
+          v = (v << 6) | (g + k < data.size() ? uu_value(data[g + k]) : 0u);
+        buf[o++] = static_cast<char>(v >> 16);
+        buf[o++] = static_cast<char>(v >> 8);
+        buf[o++] = static_cast<char>(v);
+      }
+      const std::size_t take = std::min<std::size_t>(count, budget);
+      out.append(buf.data(), take);
+      budget -= take;
+      if (take < count) {
+        limited = true;
+        break;
+      }
+      pos = l.next;
+    }
+    if (!ended && !limited) st.defects.add(Defect::invalid_uuencode);
+  }
+  if (limited) st.limits.add(Limit::decoded_size);
+  return st;
+}
+
+bool looks_uuencoded(std::string_view body) noexcept {
+  return find_begin(body, 0) != std::string_view::npos;
+}
+
+}  // namespace ksmg::mime::detail

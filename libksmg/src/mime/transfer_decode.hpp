@@ -1,0 +1,33 @@
+// transfer_decode.hpp — Content-Transfer-Encoding decoders (RFC 2045, uuencode), internal.
+//
+// Each decoder appends to `out`, never writes more than `max_out` bytes in total to it
+// (out.size() after the call <= max_out; reaching the cap sets Limit::decoded_size and stops),
+// and reports irregularities as defects instead of failing. They are tolerant the way
+// mail clients are: base64 skips characters outside its alphabet, quoted-printable keeps
+// a malformed '=' literally.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "ksmg/defects.hpp"
+#include "ksmg/limits.hpp"
+
+namespace ksmg::mime::detail {
+
+struct DecodeStatus {
+  DefectSet defects;
+  LimitSet limits;
+};
+
+DecodeStatus decode_base64(std::string_view in, std::string& out, std::size_t max_out);
+DecodeStatus decode_quoted_printable(std::string_view in, std::string& out, std::size_t max_out);
+// RFC 2047 "Q" encoding: quoted-printable where '_' stands for a space.
+DecodeStatus decode_q_word(std::string_view in, std::string& out, std::size_t max_out);
+// Decodes every "begin NNN name" ... "end" block of the input (text around them is dropped).
+DecodeStatus decode_uuencode(std::string_view in, std::string& out, std::size_t max_out);
+// True when the body holds a uuencode "begin NNN name" line (used when no CTE says so).
+bool looks_uuencoded(std::string_view body) noexcept;
+
+}  // namespace ksmg::mime::detail

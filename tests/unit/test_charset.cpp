@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "mime/ascii.hpp"
+#include "mime/utf8.hpp"
 
 #ifndef KSMG_TEST_DATA_DIR
 #error "KSMG_TEST_DATA_DIR must be defined (path of tests/data)"

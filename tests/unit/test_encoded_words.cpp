@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "mime/ascii.hpp"
+#include "mime/utf8.hpp"
 
 namespace {
 

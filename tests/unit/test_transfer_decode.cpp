@@ -1,5 +1,5 @@
 // test_transfer_decode.cpp — base64, quoted-printable, RFC 2047 Q and uuencode decoders
-// (internal header mime/transfer_decode.hpp) and is_valid_utf8 (mime/ascii.hpp).
+// (internal header mime/transfer_decode.hpp) and is_valid_utf8 (mime/utf8.hpp).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "mime/ascii.hpp"
 #include "mime/transfer_decode.hpp"
+#include "mime/utf8.hpp"
 
 namespace {
 

@@ -46,7 +46,4 @@ constexpr std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-// Valid UTF-8 per RFC 3629 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool is_valid_utf8(std::string_view s) noexcept;
-
 }  // namespace ksmg::mime::detail

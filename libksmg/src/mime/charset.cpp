@@ -20,11 +20,13 @@
 
 #include "ksmg/mime.hpp"
 #include "mime/ascii.hpp"
+#include "mime/utf8.hpp"
 
 namespace ksmg::mime {
 namespace {
 
 using detail::is_valid_utf8;
+using detail::Utf8Out;
 
 // How bytes of a resolved label are decoded.
 enum class Kind : std::uint8_t {
@@ -304,138 +306,6 @@ const Label* find_label(std::string_view name) noexcept {
   return it != kLabels.end() && it->label == name ? it : nullptr;
 }
 
-// ---------------------------------------------------------------------------------------------
-// UTF-8 output with a byte cap that never cuts a character.
-
-class Utf8Out {
- public:
-  // expected_in: input size, to size the buffer once for the usual 1-2 bytes per input byte.
-  Utf8Out(std::string& s, std::size_t cap, std::size_t expected_in = 0) : s_(s), cap_(cap) {
-    if (expected_in != 0) s_.reserve(std::min(cap_, s_.size() + expected_in + expected_in / 2));
-  }
-
-  [[nodiscard]] bool limited() const noexcept { return limited_; }
-  [[nodiscard]] std::size_t room() const noexcept {
-    return s_.size() < cap_ ? cap_ - s_.size() : 0;
-  }
-
-  bool code_point(char32_t c) {
-    char b[4];
-    std::size_t n;
-    if (c < 0x80) {
-      b[0] = static_cast<char>(c);
-      n = 1;
-    } else if (c < 0x800) {
-      b[0] = static_cast<char>(0xC0 | (c >> 6));
-      b[1] = static_cast<char>(0x80 | (c & 0x3F));
-      n = 2;
-    } else if (c < 0x10000) {
-      if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD;
-      b[0] = static_cast<char>(0xE0 | (c >> 12));
-      b[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      b[2] = static_cast<char>(0x80 | (c & 0x3F));
-      n = 3;
-    } else {
-      if (c > 0x10FFFF) return code_point(0xFFFD);
-      b[0] = static_cast<char>(0xF0 | (c >> 18));
-      b[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-      b[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      b[3] = static_cast<char>(0x80 | (c & 0x3F));
-      n = 4;
-    }
-    return bytes(b, n);
-  }
-
-  // Appends already valid UTF-8, cutting before the first character that does not fit.
-  bool utf8(std::string_view v) {
-    if (v.size() <= room()) {
-      s_.append(v);
-      return true;
-    }
-    std::size_t k = room();
-    while (k > 0 && (static_cast<unsigned char>(v[k]) & 0xC0) == 0x80) --k;
-    s_.append(v.substr(0, k));
-    limited_ = true;
-    return false;
-  }
-
-  bool bytes(const char* b, std::size_t n) {
-    if (n > room()) {
-      limited_ = true;
-      return false;
-    }
-    s_.append(b, n);
-    return true;
-  }
-
-  // UTF-16 from ICU. A high surrogate at the end of a chunk waits in pending_ for the next one.
-  bool utf16(const UChar* u, std::size_t n) {
-    const std::size_t old = s_.size();
-    const std::size_t worst = 3 * n + 3;
-    if (room() >= worst) {
-      s_.resize(old + worst);
-      char* o = s_.data() + old;
-      for (std::size_t i = 0; i < n; ++i) o = put16(u[i], o);
-      s_.resize(static_cast<std::size_t>(o - s_.data()));
-      return true;
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      char tmp[8];
-      const char* e = put16(u[i], tmp);
-      if (!bytes(tmp, static_cast<std::size_t>(e - tmp))) return false;
-    }
-    return true;
-  }
-
-  bool finish16() {
-    if (pending_ == 0) return true;
-    pending_ = 0;
-    return code_point(0xFFFD);
-  }
-
- private:
-  static char* put3(char32_t c, char* o) {
-    o[0] = static_cast<char>(0xE0 | (c >> 12));
-    o[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    o[2] = static_cast<char>(0x80 | (c & 0x3F));
-    return o + 3;
-  }
-
-  char* put16(char16_t c, char* o) {
-    if (pending_ != 0) {
-      const char16_t hi = pending_;
-      pending_ = 0;
-      if (c >= 0xDC00 && c <= 0xDFFF) {
-        const char32_t cp = 0x10000 + ((char32_t(hi) - 0xD800) << 10) + (char32_t(c) - 0xDC00);
-        o[0] = static_cast<char>(0xF0 | (cp >> 18));
-        o[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        o[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        o[3] = static_cast<char>(0x80 | (cp & 0x3F));
-        return o + 4;
-      }
-      o = put3(0xFFFD, o);
-    }
-    if (c < 0x80) {
-      *o++ = static_cast<char>(c);
-    } else if (c < 0x800) {
-      *o++ = static_cast<char>(0xC0 | (c >> 6));
-      *o++ = static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c >= 0xD800 && c <= 0xDBFF) {
-      pending_ = c;
-    } else if (c >= 0xDC00 && c <= 0xDFFF) {
-      o = put3(0xFFFD, o);
-    } else {
-      o = put3(c, o);
-    }
-    return o;
-  }
-
-  std::string& s_;
-  std::size_t cap_;
-  char16_t pending_ = 0;
-  bool limited_ = false;
-};
-
 bool is_ascii(std::string_view s) noexcept {
   const char* p = s.data();
   std::size_t n = s.size();
@@ -487,36 +357,14 @@ void decode_utf8_lossy(std::string_view in, Utf8Out& w) {
         !w.utf8(std::string_view(reinterpret_cast<const char*>(run), std::size_t(p - run))))
       return;
     if (p == end) return;
-    const unsigned c = *p;
-    std::size_t need;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      need = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      need = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      need = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
+    std::size_t bad = 0;
+    if (const std::size_t n = detail::utf8_sequence_length(p, end, bad); n != 0) {
+      if (!w.bytes(reinterpret_cast<const char*>(p), n)) return;
+      p += n;
     } else {
-      ++p;
-      if (!w.code_point(0xFFFD)) return;
-      continue;
+      if (!w.replacement()) return;
+      p += bad;
     }
-    std::size_t k = 1;
-    while (k < need && p + k < end) {
-      const unsigned b = p[k];
-      if (k == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) break;
-      ++k;
-    }
-    if (k == need) {
-      if (!w.bytes(reinterpret_cast<const char*>(p), need)) return;
-    } else if (!w.code_point(0xFFFD)) {
-      return;
-    }
-    p += k;
   }
 }
 

@@ -12,6 +12,7 @@
 #include "ksmg/mime.hpp"
 #include "mime/ascii.hpp"
 #include "mime/transfer_decode.hpp"
+#include "mime/utf8.hpp"
 
 namespace ksmg::mime {
 namespace {

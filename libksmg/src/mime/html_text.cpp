@@ -16,6 +16,7 @@
 
 #include "ksmg/mime.hpp"
 #include "mime/ascii.hpp"
+#include "mime/utf8.hpp"
 
 namespace ksmg::mime {
 namespace {
@@ -163,33 +164,10 @@ constexpr std::array<char16_t, 32> kC1Replacement = {
     0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
 
-std::size_t encode_utf8(char32_t c, char* b) noexcept {
-  if (c < 0x80) {
-    b[0] = static_cast<char>(c);
-    return 1;
-  }
-  if (c < 0x800) {
-    b[0] = static_cast<char>(0xC0 | (c >> 6));
-    b[1] = static_cast<char>(0x80 | (c & 0x3F));
-    return 2;
-  }
-  if (c < 0x10000) {
-    b[0] = static_cast<char>(0xE0 | (c >> 12));
-    b[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    b[2] = static_cast<char>(0x80 | (c & 0x3F));
-    return 3;
-  }
-  b[0] = static_cast<char>(0xF0 | (c >> 18));
-  b[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-  b[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-  b[3] = static_cast<char>(0x80 | (c & 0x3F));
-  return 4;
-}
-
-// Collapses blanks, turns block boundaries into line breaks and enforces the byte cap.
+// Collapses blanks and turns block boundaries into line breaks; the byte cap is Utf8Out's.
 class TextOut {
  public:
-  TextOut(std::string& s, std::size_t cap) : s_(s), cap_(cap) {}
+  TextOut(std::string& s, std::size_t cap) : out_(s, cap) {}
 
   void space() noexcept { pending_space_ |= !hidden_; }
   void line_break(int n, bool additive) noexcept {
@@ -197,50 +175,29 @@ class TextOut {
     pending_nl_ = additive ? std::min(pending_nl_ + n, 2) : std::max(pending_nl_, n);
   }
   void set_hidden(bool h) noexcept { hidden_ = h; }
-  [[nodiscard]] bool limited() const noexcept { return limited_; }
+  [[nodiscard]] bool limited() const noexcept { return out_.limited(); }
 
   // Appends non-blank text; false once the cap is reached.
   bool text(const char* p, std::size_t n) {
-    if (hidden_ || n == 0) return !limited_;
-    if (!s_.empty()) {
+    if (hidden_ || n == 0) return !out_.limited();
+    const std::string& s = out_.str();
+    if (!s.empty()) {
       if (pending_nl_ > 0) {
-        if (!raw("\n\n", static_cast<std::size_t>(pending_nl_))) return false;
-      } else if (pending_space_ && s_.back() != '\n') {
-        if (!raw(" ", 1)) return false;
+        if (!out_.bytes("\n\n", static_cast<std::size_t>(pending_nl_))) return false;
+      } else if (pending_space_ && s.back() != '\n') {
+        if (!out_.bytes(" ", 1)) return false;
       }
     }
     pending_nl_ = 0;
     pending_space_ = false;
-    if (n <= room()) {
-      s_.append(p, n);
-      return true;
-    }
-    std::size_t k = room();
-    while (k > 0 && (static_cast<unsigned char>(p[k]) & 0xC0) == 0x80) --k;
-    s_.append(p, k);
-    limited_ = true;
-    return false;
+    return out_.utf8(std::string_view(p, n));
   }
 
  private:
-  [[nodiscard]] std::size_t room() const noexcept {
-    return s_.size() < cap_ ? cap_ - s_.size() : 0;
-  }
-  bool raw(const char* p, std::size_t n) {
-    if (n > room()) {
-      limited_ = true;
-      return false;
-    }
-    s_.append(p, n);
-    return true;
-  }
-
-  std::string& s_;
-  std::size_t cap_;
+  detail::Utf8Out out_;
   int pending_nl_ = 0;
   bool pending_space_ = false;
   bool hidden_ = false;
-  bool limited_ = false;
 };
 
 class Converter {
@@ -336,7 +293,7 @@ class Converter {
       else if (v >= 0x80 && v <= 0x9F)
         v = kC1Replacement[v - 0x80];
       char b[4];
-      const std::size_t len = encode_utf8(v, b);
+      const std::size_t len = detail::encode_utf8(v, b);
       emit_value(std::string_view(b, len));
       return j;
     }

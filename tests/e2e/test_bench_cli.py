@@ -1,0 +1,28 @@
+"""test_bench_cli.py — the `ksmg-bench --stage parse` contract: one JSON object with the counts."""
+import json
+import subprocess
+
+
+def test_parse_stage_prints_one_json_object(build_dir, repo, tmp_path):
+    box = tmp_path / "two.mbox"
+    box.write_bytes(b"From a@x Mon Jan  1 00:00:00 2024\nSubject: one\n\nbody\n\n"
+                    b"From b@x Mon Jan  1 00:00:00 2024\nSubject: two\n\nbody\n")
+    p = subprocess.run([str(build_dir / "bin" / "ksmg-bench"), "--stage", "parse", "--threads", "2",
+                        "--iterations", "3", str(repo / "examples/messages"), str(box)],
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr.decode()
+    doc = json.loads(p.stdout)
+    for key in ("messages", "bytes", "seconds", "msgs_per_s", "mb_per_s"):
+        assert key in doc, key
+    # 3 sample messages + 2 mbox messages, 3 passes; mbox "From " lines are not counted as bytes.
+    assert doc["messages"] == 5 * 3
+    sample_bytes = sum(f.stat().st_size for f in (repo / "examples/messages").iterdir())
+    mbox_bytes = len(b"Subject: one\n\nbody\n") + len(b"Subject: two\n\nbody\n")
+    assert doc["bytes"] == (sample_bytes + mbox_bytes) * 3
+    assert doc["msgs_per_s"] > 0 and doc["mb_per_s"] > 0
+
+
+def test_bad_arguments_exit_2(build_dir):
+    bench = str(build_dir / "bin" / "ksmg-bench")
+    assert subprocess.run([bench, "--stage", "nope", "x"], capture_output=True).returncode == 2
+    assert subprocess.run([bench, "--stage", "parse"], capture_output=True).returncode == 2

@@ -272,6 +272,20 @@ TEST(Parser, EmbeddedMessageIsParsedAsAMessage) {
   EXPECT_TRUE(msg.body.ends_with("--YY--"));
 }
 
+TEST(Parser, MessageGlobalIsParsedLikeRfc822AndPartialStaysALeaf) {
+  // RFC 6532 message/global carries UTF-8 headers; RFC 2046 message/partial is a fragment.
+  const Message g =
+      Message::parse("Content-Type: message/global\n\nSubject: \xd0\x9f\xd1\x80\xd0\xb8\n\nbody\n");
+  ASSERT_EQ(g.parts().size(), 2u);
+  EXPECT_EQ(g.root().kind, PartKind::message);
+  EXPECT_EQ(g.header(g.parts()[1], "subject")->decoded(), "При");
+  EXPECT_EQ(g.parts()[1].body, "body\n");
+  const Message p = Message::parse(
+      "Content-Type: message/partial; id=\"x\"; number=1; total=2\n\nSubject: a\n\nfrag");
+  ASSERT_EQ(p.parts().size(), 1u);
+  EXPECT_TRUE(p.root().is_leaf());
+}
+
 TEST(Parser, DigestChildrenDefaultToMessageRfc822) {
   const std::string raw =
       "Content-Type: multipart/digest; boundary=D\n\n"

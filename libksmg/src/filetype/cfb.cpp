@@ -12,8 +12,11 @@
 #include <vector>
 
 #include "filetype/internal.hpp"
+#include "mime/ascii.hpp"
 
 namespace ksmg::filetype::detail {
+
+using mime::detail::iequals;
 
 namespace {
 
@@ -196,16 +199,6 @@ class Cfb {
   std::vector<DirEntry> entries_;
   std::string_view root_clsid_;
 };
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto la = (a[i] >= 'A' && a[i] <= 'Z') ? a[i] + 32 : a[i];
-    const auto lb = (b[i] >= 'A' && b[i] <= 'Z') ? b[i] + 32 : b[i];
-    if (la != lb) return false;
-  }
-  return true;
-}
 
 // BIFF8: a FILEPASS record (0x002F) among the first records of the Workbook stream.
 bool xls_filepass(std::string_view w) noexcept {

@@ -7,8 +7,12 @@
 #include <string>
 
 #include "filetype/internal.hpp"
+#include "mime/ascii.hpp"
 
 namespace ksmg::filetype::detail {
+
+using mime::detail::istarts_with;
+using mime::detail::to_lower;
 
 namespace {
 
@@ -18,49 +22,16 @@ constexpr std::size_t kTextSample = 8 * 1024;
 // How far markup and script keywords are looked for.
 constexpr std::size_t kKeywordWindow = 2 * 1024;
 
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool istarts_with(std::string_view d, std::string_view p) noexcept {
-  if (d.size() < p.size()) return false;
-  for (std::size_t i = 0; i < p.size(); ++i)
-    if (lower(d[i]) != p[i]) return false;
-  return true;
-}
-
-// Length of a valid UTF-8 sequence at d[i], 0 if invalid or cut by the end of d.
-std::size_t utf8_len(std::string_view d, std::size_t i) noexcept {
-  const auto b = static_cast<unsigned char>(d[i]);
-  std::size_t n = 0;
-  if (b >= 0xC2 && b <= 0xDF)
-    n = 2;
-  else if (b >= 0xE0 && b <= 0xEF)
-    n = 3;
-  else if (b >= 0xF0 && b <= 0xF4)
-    n = 4;
-  else
-    return 0;
-  if (i + n > d.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(d[i + k]) & 0xC0) != 0x80) return 0;
-  return n;
-}
-
 // True when the sample reads as text: no NUL, control characters below 1 % (form feeds, escapes
 // and the odd stray byte occur in real mail). 8-bit bytes that are not UTF-8 count as legacy
 // charsets (ISO-8859-x, windows-125x), which libmagic also calls text.
 bool looks_like_text(std::string_view s) noexcept {
   std::size_t control = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
+  for (const char ch : s) {
+    const auto b = static_cast<unsigned char>(ch);
     if (b == 0) return false;
     if (b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f' && b != 0x1B) ++control;
     if (b == 0x7F) ++control;
-    if (b >= 0x80) {
-      const std::size_t n = utf8_len(s, i);
-      i += n != 0 ? n : 1;
-      continue;
-    }
-    ++i;
   }
   return control * 100 <= s.size();
 }
@@ -178,8 +149,7 @@ bool classify_text(std::string_view data, TrueType& t) {
   }
 
   const std::string_view s = skip_space(sample);
-  std::string lowered(s.substr(0, kKeywordWindow));
-  for (char& c : lowered) c = lower(c);
+  const std::string lowered = to_lower(s.substr(0, kKeywordWindow));
   const std::string_view window = lowered;
 
   if (istarts_with(s, "{\\rtf")) return set(t, "text/rtf", Category::office_document), true;

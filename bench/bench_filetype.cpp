@@ -14,21 +14,18 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_corpus.hpp"
 #include "inputs.hpp"
 #include "ksmg/filetype.hpp"
 #include "ksmg/mime.hpp"
 
 namespace {
 
-struct Set {
-  std::vector<std::string> items;
-  std::uint64_t bytes = 0;
-  std::string error;
-};
+using ksmg::bench::InputSet;
 
-const Set& samples() {
-  static const Set s = [] {
-    Set out;
+const InputSet& samples() {
+  static const InputSet s = [] {
+    InputSet out;
     const std::filesystem::path dir =
         std::filesystem::path(KSMG_SOURCE_DIR) / "tests/data/truetype";
     std::error_code ec;
@@ -45,21 +42,12 @@ const Set& samples() {
   return s;
 }
 
-std::string corpus_dir() {
-  if (const char* env = std::getenv("KSMG_CORPUS_DIR"); env != nullptr && *env != '\0') return env;
-  return std::string(KSMG_SOURCE_DIR) + "/.cache/spamassassin";
-}
-
 // Every leaf of every message, transfer-decoded: what the object tree will hand to the detector.
-const Set& corpus_leaves() {
-  static const Set s = [] {
-    Set out;
-    const std::string dir = corpus_dir();
-    std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec)) {
-      out.error = "corpus directory " + dir + " not found: run scripts/fetch-corpus.sh";
-      return out;
-    }
+const InputSet& corpus_leaves() {
+  static const InputSet s = [] {
+    InputSet out;
+    const std::string dir = ksmg::bench::corpus_dir();
+    if (out.error = ksmg::bench::corpus_missing(); !out.error.empty()) return out;
     ksmg::frontend::for_each_input({dir}, [&](ksmg::frontend::InputFile& f) {
       if (!f.readable) return;
       for (std::string_view m : ksmg::frontend::messages_in(f.data)) {
@@ -79,30 +67,22 @@ const Set& corpus_leaves() {
   return s;
 }
 
-template <typename Fn>
-void run(benchmark::State& state, const Set& set, Fn&& fn) {
-  if (!set.error.empty()) {
-    state.SkipWithError(set.error.c_str());
-    return;
-  }
-  for (auto _ : state)
-    for (const std::string& item : set.items) benchmark::DoNotOptimize(fn(item));
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * set.items.size()));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * set.bytes));
-  state.counters["items"] = static_cast<double>(set.items.size());
-}
-
 const ksmg::filetype::Detector kDetector;
 
 void BM_ksmg_detect_samples(benchmark::State& state) {
-  run(state, samples(), [](std::string_view d) { return kDetector.detect(d).category; });
+  ksmg::bench::run_over(state, samples(), [](std::size_t, std::string_view d) {
+    return kDetector.detect(d).category;
+  });
 }
 void BM_libmagic_samples(benchmark::State& state) {
-  run(state, samples(),
-      [](std::string_view d) { return ksmg::filetype::Detector::libmagic_mime(d); });
+  ksmg::bench::run_over(state, samples(), [](std::size_t, std::string_view d) {
+    return ksmg::filetype::Detector::libmagic_mime(d);
+  });
 }
 void BM_ksmg_detect_corpus_leaves(benchmark::State& state) {
-  run(state, corpus_leaves(), [](std::string_view d) { return kDetector.detect(d).category; });
+  ksmg::bench::run_over(state, corpus_leaves(), [](std::size_t, std::string_view d) {
+    return kDetector.detect(d).category;
+  });
   // Share of leaves that still went to libmagic (the rest were decided without it).
   std::size_t magic = 0;
   for (const std::string& item : corpus_leaves().items)
@@ -112,8 +92,9 @@ void BM_ksmg_detect_corpus_leaves(benchmark::State& state) {
         static_cast<double>(magic) / static_cast<double>(corpus_leaves().items.size());
 }
 void BM_libmagic_corpus_leaves(benchmark::State& state) {
-  run(state, corpus_leaves(),
-      [](std::string_view d) { return ksmg::filetype::Detector::libmagic_mime(d); });
+  ksmg::bench::run_over(state, corpus_leaves(), [](std::size_t, std::string_view d) {
+    return ksmg::filetype::Detector::libmagic_mime(d);
+  });
 }
 
 }  // namespace

@@ -18,12 +18,9 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_corpus.hpp"
 #include "inputs.hpp"
 #include "ksmg/mime.hpp"
-
-#ifndef KSMG_SOURCE_DIR
-#error "KSMG_SOURCE_DIR must be defined by the build"
-#endif
 
 namespace {
 
@@ -37,11 +34,6 @@ struct Corpus {
   std::string error;  // non-empty: the corpus could not be loaded
 };
 
-std::string corpus_dir() {
-  if (const char* env = std::getenv("KSMG_CORPUS_DIR"); env != nullptr && *env != '\0') return env;
-  return std::string(KSMG_SOURCE_DIR) + "/.cache/spamassassin";
-}
-
 // All three parsers get the bytes an MTA would deliver: without the mbox "From " envelope line.
 // mimetic mis-parses such a line: it ends the header block there, so the whole message (headers
 // included) becomes one text/plain body with no fields and no parts (checked on the corpus). ksmg
@@ -54,13 +46,8 @@ std::string_view strip_from_line(std::string_view m) {
 
 Corpus load_corpus() {
   Corpus c;
-  const std::string dir = corpus_dir();
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    c.error = "corpus directory " + dir +
-              " not found: run scripts/fetch-corpus.sh (or set KSMG_CORPUS_DIR)";
-    return c;
-  }
+  const std::string dir = ksmg::bench::corpus_dir();
+  if (c.error = ksmg::bench::corpus_missing(); !c.error.empty()) return c;
   ksmg::frontend::for_each_input({dir}, [&](ksmg::frontend::InputFile& f) {
     if (!f.readable) return;
     for (std::string_view m : ksmg::frontend::messages_in(f.data)) {

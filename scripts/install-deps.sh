@@ -14,7 +14,7 @@ packages=(
   # runtime for the libFuzzer harnesses
   googletest libgtest-dev libgmock-dev python3 python3-pytest libgmime-3.0-dev clang libclang-rt-14-dev
   # benches: Google Benchmark, and the peers we compare with
-  libbenchmark-dev libmimetic-dev libgumbo-dev libarchive-dev libytnef0-dev
+  libbenchmark-dev libmimetic-dev libgumbo-dev libarchive-dev
 )
 
 missing=()

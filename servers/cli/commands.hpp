@@ -9,4 +9,7 @@ namespace ksmg::cli {
 // ksmg parse [--json] [--decode] FILE...   exit 0 parsed, 2 a file was unreadable.
 int parse_command(std::span<const std::string_view> args);
 
+// ksmg objects [--json] [--file] FILE...   exit 0 listed, 2 a file was unreadable.
+int objects_command(std::span<const std::string_view> args);
+
 }  // namespace ksmg::cli

@@ -13,7 +13,9 @@ void usage() {
       "\n"
       "commands:\n"
       "  parse [--json] [--decode] FILE...   show the MIME structure of messages (files, dirs, "
-      "mbox)\n",
+      "mbox)\n"
+      "  objects [--json] [--file] FILE...   list every attachment and archive member with its\n"
+      "                                      true type and flags (--file: never read as mail)\n",
       stderr);
 }
 
@@ -27,6 +29,7 @@ int main(int argc, char** argv) {
   const std::string_view command = argv[1];
   const std::vector<std::string_view> args(argv + 2, argv + argc);
   if (command == "parse") return ksmg::cli::parse_command(args);
+  if (command == "objects") return ksmg::cli::objects_command(args);
   if (command == "--help" || command == "-h" || command == "help") {
     usage();
     return 0;

@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "inputs.hpp"
+#include "json_names.hpp"
 #include "ksmg/hash.hpp"
 #include "ksmg/mime.hpp"
 
@@ -26,20 +27,6 @@ struct Options {
   std::vector<std::string> files;
 };
 
-json names(DefectSet d) {
-  json a = json::array();
-  for (int i = 0; i < kDefectCount; ++i)
-    if (d.has(static_cast<Defect>(i))) a.push_back(to_string(static_cast<Defect>(i)));
-  return a;
-}
-
-json names(LimitSet l) {
-  json a = json::array();
-  for (Limit x : kAllLimits)
-    if (l.has(x)) a.push_back(to_string(x));
-  return a;
-}
-
 std::string_view kind_name(mime::PartKind k) {
   switch (k) {
     case mime::PartKind::multipart:
@@ -51,9 +38,6 @@ std::string_view kind_name(mime::PartKind k) {
   }
   return "leaf";
 }
-
-// JSON strings must be valid UTF-8; header bytes that are not are shown as U+FFFD.
-std::string utf8_or_replaced(std::string_view s) { return mime::to_utf8("utf-8", s).data; }
 
 // Adds what decoding found to all_defects / all_limits, so the message summary has it too.
 json part_json(const Message& m, const Part& p, const Options& o, DefectSet& all_defects,

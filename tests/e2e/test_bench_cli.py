@@ -1,4 +1,5 @@
-"""test_bench_cli.py — the `ksmg-bench --stage parse` contract: one JSON object with the counts."""
+"""test_bench_cli.py — the `ksmg-bench` contract (stages parse and objects): one JSON object with
+the counts."""
 import json
 import subprocess
 
@@ -20,6 +21,16 @@ def test_parse_stage_prints_one_json_object(build_dir, repo, tmp_path):
     mbox_bytes = len(b"Subject: one\n\nbody\n") + len(b"Subject: two\n\nbody\n")
     assert doc["bytes"] == (sample_bytes + mbox_bytes) * 3
     assert doc["msgs_per_s"] > 0 and doc["mb_per_s"] > 0
+
+
+def test_objects_stage_counts_the_same_messages(build_dir, repo):
+    p = subprocess.run([str(build_dir / "bin" / "ksmg-bench"), "--stage", "objects", "--iterations",
+                        "2", str(repo / "examples/messages")], capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr.decode()
+    doc = json.loads(p.stdout)
+    assert doc["stage"] == "objects"
+    assert doc["messages"] == 3 * 2
+    assert doc["decoded_bytes"] > 0 and doc["mb_per_s"] > 0
 
 
 def test_bad_arguments_exit_2(build_dir):

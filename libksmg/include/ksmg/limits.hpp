@@ -27,6 +27,26 @@ struct ScanLimits {
   std::size_t max_parts = 10000;
   // Output of decoding one part (transfer decoding, charset, HTML to text) (decoded_size).
   std::size_t max_decoded_bytes = 128u << 20;
+
+  // Object tree (archives, compound objects, encoded embedded messages). Unpacked sizes are
+  // counted in bytes actually produced, never taken from a header.
+  //
+  // Containers inside containers: an attachment is at depth 0, its members at 1 (archive_depth).
+  std::size_t max_archive_depth = 8;
+  // Members taken out of all containers of one message together (archive_members).
+  std::size_t max_archive_members = 10000;
+  // Bytes unpacked from all containers of one message together; bounds the memory a message
+  // can make the scan hold (unpacked_size).
+  std::size_t max_unpacked_bytes = 256u << 20;
+  // Bytes kept of one member; the rest is not read (member_size).
+  std::size_t max_member_bytes = 64u << 20;
+  // Bytes one member may unpack to, as a multiple of its whole container's size, once it is
+  // past compression_ratio_floor_bytes; a member beyond it is a bomb, and once a message has
+  // shown one, its other containers stay closed (compression_ratio).
+  std::size_t max_compression_ratio = 250;
+  std::size_t compression_ratio_floor_bytes = 1u << 20;
+  // Thread CPU time spent unpacking the containers of one message (unpack_time).
+  std::size_t max_unpack_cpu_ms = 3000;
 };
 
 // Which limit was crossed; a bit set, so one object can carry several.
@@ -38,6 +58,12 @@ enum class Limit : std::uint32_t {
   mime_depth = 1u << 4,
   part_count = 1u << 5,
   decoded_size = 1u << 6,
+  archive_depth = 1u << 7,
+  archive_members = 1u << 8,
+  unpacked_size = 1u << 9,
+  member_size = 1u << 10,
+  compression_ratio = 1u << 11,
+  unpack_time = 1u << 12,
 };
 
 class LimitSet {
@@ -56,7 +82,9 @@ class LimitSet {
 
 inline constexpr Limit kAllLimits[] = {
     Limit::message_size, Limit::header_line_length, Limit::header_fields, Limit::content_params,
-    Limit::mime_depth,   Limit::part_count,         Limit::decoded_size,
+    Limit::mime_depth,      Limit::part_count,         Limit::decoded_size,
+    Limit::archive_depth,   Limit::archive_members,    Limit::unpacked_size,
+    Limit::member_size,     Limit::compression_ratio,  Limit::unpack_time,
 };
 
 // Stable snake_case name, used in JSON and logs.

@@ -78,6 +78,18 @@ std::string_view to_string(Limit l) noexcept {
       return "part_count";
     case Limit::decoded_size:
       return "decoded_size";
+    case Limit::archive_depth:
+      return "archive_depth";
+    case Limit::archive_members:
+      return "archive_members";
+    case Limit::unpacked_size:
+      return "unpacked_size";
+    case Limit::member_size:
+      return "member_size";
+    case Limit::compression_ratio:
+      return "compression_ratio";
+    case Limit::unpack_time:
+      return "unpack_time";
   }
   return "unknown_limit";
 }

@@ -27,6 +27,9 @@ constexpr std::size_t kDirEntrySize = 128;
 // Caps that keep hostile files cheap: directory entries read, and stream bytes read per stream.
 constexpr std::size_t kMaxDirEntries = 1 << 16;
 constexpr std::size_t kStreamPrefix = 4096;
+// Workbook globals and PowerPoint document streams are searched further for macro markers.
+constexpr std::size_t kMacroSearchBytes = 1u << 20;
+constexpr std::size_t kMaxBiffRecords = 1u << 16;
 
 // {000C1084-0000-0000-C000-000000000046} (MSI), and its siblings MSP (...1086) and MST (...1082),
 // as stored on disk (first three fields little-endian).
@@ -66,9 +69,9 @@ class Cfb {
   [[nodiscard]] std::string_view root_clsid() const noexcept { return root_clsid_; }
 
   // Up to kStreamPrefix bytes from the start of a stream, from the mini stream when small.
-  [[nodiscard]] std::string stream_prefix(const DirEntry& e) {
+  [[nodiscard]] std::string stream_prefix(const DirEntry& e, std::size_t max = kStreamPrefix) {
     std::string out;
-    const std::size_t want = std::min<std::size_t>(e.size, kStreamPrefix);
+    const std::size_t want = std::min<std::size_t>(e.size, max);
     if (e.size >= mini_cutoff_) {
       std::uint32_t s = e.start;
       for (std::size_t steps = 0; out.size() < want && s <= kMaxRegSect && steps <= fat_.size();
@@ -200,14 +203,42 @@ class Cfb {
   std::string_view root_clsid_;
 };
 
-// BIFF8: a FILEPASS record (0x002F) among the first records of the Workbook stream.
-bool xls_filepass(std::string_view w) noexcept {
+// What the globals substream of a BIFF8 Workbook stream says: a FILEPASS record (0x002F,
+// encryption) before the first BOUNDSHEET, and BOUNDSHEET records (0x0085) whose sheet type is
+// 1, an Excel 4.0 macro sheet (XLM macros: no VBA storage at all).
+struct XlsGlobals {
+  bool filepass = false;
+  bool macro_sheet = false;
+};
+XlsGlobals xls_globals(std::string_view w) noexcept {
+  XlsGlobals g;
   std::size_t at = 0;
-  for (int n = 0; n < 64 && at + 4 <= w.size(); ++n) {
+  bool sheets_seen = false;
+  for (std::size_t n = 0; n < kMaxBiffRecords && at + 4 <= w.size(); ++n) {
     const std::uint16_t type = le16(w, at);
-    if (type == 0x002F) return true;
-    if (type == 0x0085 || type == 0x000A) return false;  // BOUNDSHEET or EOF: past the globals head
-    at += 4 + std::size_t{le16(w, at + 2)};
+    const std::size_t len = le16(w, at + 2);
+    if (type == 0x002F && !sheets_seen) g.filepass = true;
+    if (type == 0x0085) {
+      sheets_seen = true;
+      // lbPlyPos (4), hsState (1), dt (1): the sheet type.
+      if (len >= 6 && at + 4 + 6 <= w.size() && static_cast<unsigned char>(w[at + 4 + 5]) == 1)
+        g.macro_sheet = true;
+    }
+    if (type == 0x000A) break;  // EOF of the globals substream
+    at += 4 + len;
+  }
+  return g;
+}
+
+// PowerPoint keeps its VBA project inside the "PowerPoint Document" stream, not as a storage:
+// a VBAInfoContainer (version 0xF, instance 1, type 0x03FF, 20 bytes) holding a VBAInfoAtom
+// (type 0x0400, 12 bytes) whose fHasMacros is 1. [MS-PPT] 2.4.9 / 2.4.10.
+bool ppt_has_vba(std::string_view doc) noexcept {
+  static constexpr std::string_view kInfo(
+      "\x1F\x00\xFF\x03\x14\x00\x00\x00\x02\x00\x00\x04\x0C\x00\x00\x00", 16);
+  for (std::size_t at = doc.find(kInfo); at != std::string_view::npos;
+       at = doc.find(kInfo, at + 1)) {
+    if (at + 16 + 8 <= doc.size() && le32(doc, at + 16 + 4) == 1) return true;
   }
   return false;
 }
@@ -253,6 +284,7 @@ void classify_cfb(std::string_view data, TrueType& t) {
 
   const DirEntry* word = nullptr;
   const DirEntry* book = nullptr;
+  const DirEntry* ppt_doc = nullptr;
   bool ppt = false, encrypted_package = false, encrypted_summary = false, outlook = false;
   bool visio = false, macros = false;
   std::size_t msi_names = 0;
@@ -261,7 +293,10 @@ void classify_cfb(std::string_view data, TrueType& t) {
     const std::string_view n = e.name;
     if (e.type == 2 && iequals(n, "WordDocument")) word = &e;
     if (e.type == 2 && (iequals(n, "Workbook") || iequals(n, "Book"))) book = &e;
-    if (iequals(n, "PowerPoint Document")) ppt = true;
+    if (iequals(n, "PowerPoint Document")) {
+      ppt = true;
+      if (e.type == 2) ppt_doc = &e;
+    }
     if (iequals(n, "EncryptedPackage")) encrypted_package = true;
     if (iequals(n, "EncryptedSummary")) encrypted_summary = true;
     if (iequals(n, "__properties_version1.0") || n.starts_with("__substg1.0_")) outlook = true;
@@ -277,6 +312,13 @@ void classify_cfb(std::string_view data, TrueType& t) {
           std::string_view(reinterpret_cast<const char*>(kMsiClsid.data()), kMsiClsid.size()) ||
       (msi_names >= 3 && word == nullptr && book == nullptr && !ppt);
 
+  XlsGlobals xls;
+  if (book != nullptr) {
+    xls = xls_globals(cfb.stream_prefix(*book, kMacroSearchBytes));
+    macros = macros || xls.macro_sheet;
+  }
+  if (ppt_doc != nullptr && !macros && !encrypted_summary)
+    macros = ppt_has_vba(cfb.stream_prefix(*ppt_doc, kMacroSearchBytes));
   Category office = macros ? Category::office_document_with_macros : Category::office_document;
   t.has_macros = macros;
   if (encrypted_package) {
@@ -299,7 +341,7 @@ void classify_cfb(std::string_view data, TrueType& t) {
   } else if (book != nullptr) {
     t.mime_type = "application/vnd.ms-excel";
     t.category = office;
-    t.encrypted = xls_filepass(cfb.stream_prefix(*book));
+    t.encrypted = xls.filepass;
   } else if (ppt) {
     t.mime_type = "application/vnd.ms-powerpoint";
     t.category = office;

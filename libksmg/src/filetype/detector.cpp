@@ -150,7 +150,7 @@ std::string_view to_string(MagicStatus s) noexcept {
 
 Category category_of(std::string_view m) noexcept {
   // Exact names first: libmagic's own spellings and the usual mail-client ones.
-  static constexpr std::array<std::pair<std::string_view, Category>, 63> kExact{{
+  static constexpr std::array<std::pair<std::string_view, Category>, 66> kExact{{
       {"application/pdf", Category::pdf},
       {"application/x-dosexec", Category::executable},
       {"application/vnd.microsoft.portable-executable", Category::executable},
@@ -182,6 +182,7 @@ Category category_of(std::string_view m) noexcept {
       {"application/vnd.ms-outlook", Category::office_document},
       {"application/rtf", Category::office_document},
       {"text/rtf", Category::office_document},
+      {"application/x-sylk", Category::office_document},
       {"application/encrypted", Category::office_document},
       {"application/zip", Category::archive},
       {"application/x-7z-compressed", Category::archive},
@@ -211,6 +212,8 @@ Category category_of(std::string_view m) noexcept {
       {"text/html", Category::html},
       {"application/xhtml+xml", Category::html},
       {"text/calendar", Category::calendar},
+      {"message/rfc822", Category::text},
+      {"application/mbox", Category::text},
       {"application/postscript", Category::other},
       {"application/vnd.ms-htmlhelp", Category::other},
       {"image/svg+xml", Category::image},

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "filetype/internal.hpp"
 #include "mime/ascii.hpp"
@@ -21,17 +23,21 @@ namespace {
 constexpr std::size_t kTextSample = 8 * 1024;
 // How far markup and script keywords are looked for.
 constexpr std::size_t kKeywordWindow = 2 * 1024;
+// How far a SYLK file is searched for macro function calls.
+constexpr std::size_t kSylkWindow = 1024 * 1024;
 
 // True when the sample reads as text: no NUL, control characters below 1 % (form feeds, escapes
 // and the odd stray byte occur in real mail). 8-bit bytes that are not UTF-8 count as legacy
 // charsets (ISO-8859-x, windows-125x), which libmagic also calls text.
 bool looks_like_text(std::string_view s) noexcept {
+  if (std::memchr(s.data(), 0, s.size()) != nullptr) return false;
+  // Branch-free so that the compiler vectorises it: this runs on every text part.
+  constexpr std::uint32_t kAllowed = 1u << '\t' | 1u << '\n' | 1u << '\r' | 1u << '\f' | 1u << 0x1B;
   std::size_t control = 0;
   for (const char ch : s) {
-    const auto b = static_cast<unsigned char>(ch);
-    if (b == 0) return false;
-    if (b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f' && b != 0x1B) ++control;
-    if (b == 0x7F) ++control;
+    const auto b = static_cast<std::uint32_t>(static_cast<unsigned char>(ch));
+    control +=
+        b < 0x20 ? ((kAllowed >> (b & 31u)) & 1u) ^ 1u : static_cast<std::uint32_t>(b == 0x7F);
   }
   return control * 100 <= s.size();
 }
@@ -78,46 +84,105 @@ bool starts_as_html(std::string_view s, std::string_view window) noexcept {
   return false;
 }
 
-// Counts distinct keywords of a language seen in the window.
-template <std::size_t N>
-int score(std::string_view window, const std::array<std::string_view, N>& words) noexcept {
-  int n = 0;
-  for (std::string_view w : words)
-    if (contains(window, w)) ++n;
-  return n;
+// Keywords of scripts and HTML fragments, found in one pass over the lowered window: a mail
+// body is mostly prose, and searching it once per keyword cost more than all the rest of
+// typing. Each group counts distinct keywords; only tokens that ordinary prose does not contain.
+enum KeywordGroup : std::uint8_t { kJs, kVbs, kPs, kHtmlTag, kGroupCount };
+struct Keyword {
+  std::string_view word;
+  KeywordGroup group;
+};
+constexpr std::array<Keyword, 45> kKeywords{{
+    // JavaScript: each needs code punctuation or a DOM call (prose says "function" too).
+    {"function(", kJs},
+    {"= function", kJs},
+    {"var ", kJs},
+    {"document.write", kJs},
+    {"document.getelement", kJs},
+    {"document.cookie", kJs},
+    {"document.createelement", kJs},
+    {"window.location", kJs},
+    {"window.open", kJs},
+    {"typeof ", kJs},
+    {"===", kJs},
+    {"!==", kJs},
+    {".prototype", kJs},
+    {") {", kJs},
+    {"wscript.", kVbs},
+    {"createobject(", kVbs},
+    {"dim ", kVbs},
+    {"end sub", kVbs},
+    {"end function", kVbs},
+    {"on error resume next", kVbs},
+    {"msgbox", kVbs},
+    {"param(", kPs},
+    {"new-object", kPs},
+    {"invoke-", kPs},
+    {"write-host", kPs},
+    {"-executionpolicy", kPs},
+    {"[system.", kPs},
+    {"$env:", kPs},
+    {"get-", kPs},
+    // Common tags of HTML fragments (mail bodies often are such fragments).
+    {"<a href", kHtmlTag},
+    {"<br", kHtmlTag},
+    {"<p>", kHtmlTag},
+    {"<p ", kHtmlTag},
+    {"<img ", kHtmlTag},
+    {"<font", kHtmlTag},
+    {"<center", kHtmlTag},
+    {"<td", kHtmlTag},
+    {"<tr", kHtmlTag},
+    {"<table", kHtmlTag},
+    {"<div", kHtmlTag},
+    {"<span", kHtmlTag},
+    {"</a>", kHtmlTag},
+    {"</p>", kHtmlTag},
+    {"</font>", kHtmlTag},
+    {"</td>", kHtmlTag},
+}};
+
+// For each first byte, the keywords starting with it (most bytes start none).
+class KeywordIndex {
+ public:
+  KeywordIndex() {
+    for (std::size_t k = 0; k < kKeywords.size(); ++k)
+      by_first_[static_cast<unsigned char>(kKeywords[k].word[0])].push_back(k);
+  }
+  // Distinct keywords seen, per group.
+  [[nodiscard]] std::array<int, kGroupCount> count(std::string_view lowered) const noexcept {
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < lowered.size(); ++i) {
+      for (const std::size_t k : by_first_[static_cast<unsigned char>(lowered[i])]) {
+        const std::string_view word = kKeywords[k].word;
+        // Second byte inline first: most candidates end there, without a memcmp call.
+        if ((seen >> k & 1u) == 0 && i + word.size() <= lowered.size() &&
+            lowered[i + 1] == word[1] && lowered.substr(i, word.size()) == word)
+          seen |= std::uint64_t{1} << k;
+      }
+    }
+    std::array<int, kGroupCount> n{};
+    for (std::size_t k = 0; k < kKeywords.size(); ++k)
+      if ((seen >> k & 1u) != 0) ++n[kKeywords[k].group];
+    return n;
+  }
+
+ private:
+  std::array<std::vector<std::size_t>, 256> by_first_;
+};
+
+const KeywordIndex& keyword_index() {
+  static const KeywordIndex index;
+  return index;
 }
 
-// Scripts by keywords: only tokens that ordinary prose and mail do not contain, and at least
-// three distinct ones, so that a letter mentioning "function" stays text/plain.
-const char* script_type(std::string_view w) noexcept {
-  // Each needs code punctuation or a DOM call: prose says "function" and "document." too.
-  static constexpr std::array<std::string_view, 14> kJs{"function(",
-                                                        "= function",
-                                                        "var ",
-                                                        "document.write",
-                                                        "document.getelement",
-                                                        "document.cookie",
-                                                        "document.createelement",
-                                                        "window.location",
-                                                        "window.open",
-                                                        "typeof ",
-                                                        "===",
-                                                        "!==",
-                                                        ".prototype",
-                                                        ") {"};
-  static constexpr std::array<std::string_view, 7> kVbs{
-      "wscript.",     "createobject(",        "dim ",  "end sub",
-      "end function", "on error resume next", "msgbox"};
-  static constexpr std::array<std::string_view, 8> kPs{
-      "param(",           "new-object", "invoke-", "write-host",
-      "-executionpolicy", "[system.",   "$env:",   "get-"};
-  const int js = score(w, kJs);
-  const int vbs = score(w, kVbs);
-  const int ps = score(w, kPs);
-  const int best = std::max({js, vbs, ps});
+// Scripts need three distinct keywords of one language, so that a letter mentioning a few
+// stays text/plain.
+const char* script_type(const std::array<int, kGroupCount>& n) noexcept {
+  const int best = std::max({n[kJs], n[kVbs], n[kPs]});
   if (best < 3) return nullptr;
-  if (best == js) return "text/javascript";
-  if (best == ps) return "text/x-powershell";
+  if (best == n[kJs]) return "text/javascript";
+  if (best == n[kPs]) return "text/x-powershell";
   return "text/x-vbscript";
 }
 
@@ -125,6 +190,57 @@ void set(TrueType& t, std::string_view mime, Category c) {
   t.mime_type = mime;
   t.category = c;
   t.source = Source::text;
+}
+
+// SYLK (Excel's symbolic link format) runs Excel 4.0 macro functions from its formula fields
+// (";E" in C records) when opened: a known way to ship XLM past VBA-only macro checks.
+bool sylk_has_macro_calls(std::string_view data) noexcept {
+  static constexpr std::array<std::string_view, 8> kMacroFunctions{
+      "EXEC(", "CALL(", "REGISTER(", "RUN(", "HALT(", "ALERT(", "FORMULA(", "FOPEN("};
+  const std::string_view window = data.substr(0, kSylkWindow);
+  for (std::size_t at = window.find(";E"); at != std::string_view::npos;
+       at = window.find(";E", at + 2)) {
+    const std::string_view formula = window.substr(at + 2, 64);
+    for (const std::string_view f : kMacroFunctions)
+      if (istarts_with(formula, f)) return true;
+  }
+  return false;
+}
+
+// A mail message (RFC 5322): the text opens with header fields, at least two of them names
+// every mail carries or one that only a transport adds. libmagic's rule is similar (it looks for
+// one of a few field names at the start); this one also survives a missing Received line.
+bool looks_like_mail(std::string_view s) noexcept {
+  static constexpr std::array<std::string_view, 14> kMailFields{
+      "from",         "to",       "subject",      "date",         "message-id",
+      "mime-version", "received", "return-path",  "delivered-to", "reply-to",
+      "sender",       "cc",       "content-type", "x-mailer"};
+  int known = 0;
+  bool transport = false;
+  std::size_t pos = 0;
+  for (int line_no = 0; line_no < 64 && pos < s.size(); ++line_no) {
+    std::size_t end = s.find('\n', pos);
+    if (end == std::string_view::npos) end = s.size();
+    std::string_view line = s.substr(pos, end - pos);
+    pos = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) break;  // end of the header block
+    if (line[0] == ' ' || line[0] == '\t') {
+      if (line_no == 0) return false;
+      continue;
+    }
+    const std::size_t colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos) return false;
+    const std::string_view name = line.substr(0, colon);
+    for (const char c : name)
+      if (c <= ' ' || c > '~') return false;
+    const std::string lower = to_lower(name);
+    for (const std::string_view f : kMailFields)
+      if (lower == f) ++known;
+    transport =
+        transport || lower == "received" || lower == "return-path" || lower == "delivered-to";
+  }
+  return known >= 2 || (known >= 1 && transport);
 }
 
 }  // namespace
@@ -153,6 +269,18 @@ bool classify_text(std::string_view data, TrueType& t) {
   const std::string_view window = lowered;
 
   if (istarts_with(s, "{\\rtf")) return set(t, "text/rtf", Category::office_document), true;
+  if (s.starts_with("ID;P")) {
+    set(t, "application/x-sylk", Category::office_document);
+    t.has_macros = sylk_has_macro_calls(data);
+    if (t.has_macros) t.category = Category::office_document_with_macros;
+    return true;
+  }
+  if (sample.starts_with("From ")) {
+    const std::size_t nl = sample.find('\n');
+    if (nl != std::string_view::npos && looks_like_mail(sample.substr(nl + 1)))
+      return set(t, "application/mbox", Category::text), true;
+  }
+  if (looks_like_mail(sample)) return set(t, "message/rfc822", Category::text), true;
   if (istarts_with(s, "%!")) return set(t, "application/postscript", Category::other), true;
   if (istarts_with(s, "begin:vcalendar")) return set(t, "text/calendar", Category::calendar), true;
   if (istarts_with(s, "begin:vcard")) return set(t, "text/vcard", Category::text), true;
@@ -188,16 +316,14 @@ bool classify_text(std::string_view data, TrueType& t) {
   if (starts_as_html(s, window)) return set(t, "text/html", Category::html), true;
   // Scripts before the loose HTML check: JavaScript often carries HTML in strings and comments
   // (libmagic calls such files HTML).
+  const std::array<int, kGroupCount> keywords = keyword_index().count(window);
   if (s.empty() || s[0] != '<') {
-    if (const char* script = script_type(window); script != nullptr)
+    if (const char* script = script_type(keywords); script != nullptr)
       return set(t, script, Category::script), true;
   }
   // HTML fragments (mail bodies often are): two distinct common tags are enough.
-  static constexpr std::array<std::string_view, 16> kWeakTags{
-      "<a href", "<br",    "<p>",  "<p ",   "<img ", "<font", "<center", "<td",
-      "<tr",     "<table", "<div", "<span", "</a>",  "</p>",  "</font>", "</td>"};
   if (contains(window, "<html") || contains(window, "<body") ||
-      contains(window, "<!doctype html") || score(window, kWeakTags) >= 2)
+      contains(window, "<!doctype html") || keywords[kHtmlTag] >= 2)
     return set(t, "text/html", Category::html), true;
   if (s.size() > 1 && s[0] == '<' && s[1] != ' ' && contains(window, "</"))
     return set(t, "text/xml", Category::text), true;

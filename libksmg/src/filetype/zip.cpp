@@ -172,8 +172,8 @@ void classify_zip(std::string_view d, TrueType& t) {
       content_types = &e;
     else if (n == "mimetype")
       mimetype = &e;
-    else if (ends_with(n, "vbaProject.bin"))
-      vba = true;
+    else if (ends_with(n, "vbaProject.bin") || n.starts_with("xl/macrosheets/"))
+      vba = true;  // VBA, or Excel 4.0 (XLM) macro sheets
     else if (n == "word/document.xml")
       word = true;
     else if (n == "xl/workbook.xml" || n == "xl/workbook.bin")
@@ -210,8 +210,10 @@ void classify_zip(std::string_view d, TrueType& t) {
         mime = kOoxml[13].mime;
     }
     if (!mime.empty()) {
-      const bool macros = vba || mime.find("macroEnabled") != std::string_view::npos ||
-                          ct.find("vbaProject") != std::string::npos;
+      // "macroEnabled" in a content type only says the format may hold macros (every .xlsb
+      // says so); the VBA project or a macro sheet says it does.
+      const bool macros = vba || ct.find("vbaProject") != std::string::npos ||
+                          ct.find("macrosheet") != std::string::npos;
       set(t, mime, macros ? Category::office_document_with_macros : Category::office_document);
       t.has_macros = macros;
       return;

@@ -192,17 +192,24 @@ Line line_at(std::string_view in, std::size_t pos) noexcept {
 }
 
 // Offset just past the next begin line at or after pos, or npos.
-std::size_t find_begin(std::string_view in, std::size_t pos) noexcept {
+// The first "begin NNN name" line at or after pos: its start, or npos. Searching for the line
+// break before "begin" costs one memchr per line; searching for "begin" itself costs one per
+// letter 'b' of the text.
+std::size_t find_begin_line(std::string_view in, std::size_t pos) noexcept {
+  if (pos == 0 && in.starts_with("begin") && is_begin_line(line_at(in, 0).text)) return 0;
   while (pos < in.size()) {
-    const std::size_t b = in.find("begin", pos);
-    if (b == std::string_view::npos) return b;
-    if (b == 0 || in[b - 1] == '\n') {
-      const Line l = line_at(in, b);
-      if (is_begin_line(l.text)) return l.next;
-    }
-    pos = b + 5;
+    const std::size_t nl = in.find("\nbegin", pos == 0 ? 0 : pos - 1);
+    if (nl == std::string_view::npos) return nl;
+    if (is_begin_line(line_at(in, nl + 1).text)) return nl + 1;
+    pos = nl + 2;
   }
   return std::string_view::npos;
+}
+
+// Offset of the line after the first begin line at or after pos, or npos.
+std::size_t find_begin(std::string_view in, std::size_t pos) noexcept {
+  const std::size_t b = find_begin_line(in, pos);
+  return b == std::string_view::npos ? b : line_at(in, b).next;
 }
 
 constexpr bool is_uu_char(char c) noexcept { return c >= 0x20 && c <= 0x60; }
@@ -466,6 +473,23 @@ DecodeStatus decode_uuencode(std::string_view in, std::string& out, std::size_t 
 
 bool looks_uuencoded(std::string_view body) noexcept {
   return find_begin(body, 0) != std::string_view::npos;
+}
+
+std::vector<UuencodedBlock> uuencoded_blocks(std::string_view in) {
+  std::vector<UuencodedBlock> blocks;
+  std::size_t b = find_begin_line(in, 0);
+  while (b != std::string_view::npos) {
+    const Line begin = line_at(in, b);
+    // "begin" + blanks + mode + blanks + name, as is_begin_line accepted it.
+    std::string_view rest = begin.text.substr(5);
+    while (!rest.empty() && is_wsp(rest.front())) rest.remove_prefix(1);
+    while (!rest.empty() && !is_wsp(rest.front())) rest.remove_prefix(1);
+    const std::size_t next = find_begin_line(in, begin.next);
+    const std::size_t stop = next == std::string_view::npos ? in.size() : next;
+    blocks.push_back({trim(rest), in.substr(b, stop - b)});
+    b = next;
+  }
+  return blocks;
 }
 
 }  // namespace ksmg::mime::detail

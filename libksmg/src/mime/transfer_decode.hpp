@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ksmg/defects.hpp"
 #include "ksmg/limits.hpp"
@@ -29,5 +30,13 @@ DecodeStatus decode_q_word(std::string_view in, std::string& out, std::size_t ma
 DecodeStatus decode_uuencode(std::string_view in, std::string& out, std::size_t max_out);
 // True when the body holds a uuencode "begin NNN name" line (used when no CTE says so).
 bool looks_uuencoded(std::string_view body) noexcept;
+
+// One "begin NNN name" block of a text: the name as written and the text from the begin line up
+// to the next begin line (or the end), which decode_uuencode turns into that file alone.
+struct UuencodedBlock {
+  std::string_view name;
+  std::string_view text;
+};
+std::vector<UuencodedBlock> uuencoded_blocks(std::string_view in);
 
 }  // namespace ksmg::mime::detail

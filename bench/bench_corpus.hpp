@@ -1,0 +1,58 @@
+// bench_corpus.hpp — what the benchmarks share: where the SpamAssassin corpus is ($KSMG_CORPUS_DIR,
+// else <repo>/.cache/spamassassin, filled by scripts/fetch-corpus.sh) and what they say when it
+// is missing; a set of inputs held in memory; and one pass over a set as one iteration.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#ifndef KSMG_SOURCE_DIR
+#error "KSMG_SOURCE_DIR must be defined by the build"
+#endif
+
+namespace ksmg::bench {
+
+inline std::string corpus_dir() {
+  if (const char* env = std::getenv("KSMG_CORPUS_DIR"); env != nullptr && *env != '\0') return env;
+  return std::string(KSMG_SOURCE_DIR) + "/.cache/spamassassin";
+}
+
+// "" when the corpus directory exists, else why the benchmark cannot run.
+inline std::string corpus_missing() {
+  std::error_code ec;
+  if (std::filesystem::is_directory(corpus_dir(), ec)) return {};
+  return "corpus directory " + corpus_dir() +
+         " not found: run scripts/fetch-corpus.sh (or set KSMG_CORPUS_DIR)";
+}
+
+// Inputs loaded once; error says why the set is empty.
+struct InputSet {
+  std::vector<std::string> names;  // when the benchmark needs them
+  std::vector<std::string> items;
+  std::uint64_t bytes = 0;
+  std::string error;
+};
+
+// One iteration is one pass over the set: fn(index, item) on every item. Reports bytes and
+// items per second, and the number of items.
+template <typename Fn>
+void run_over(benchmark::State& state, const InputSet& set, Fn&& fn) {
+  if (!set.error.empty()) {
+    state.SkipWithError(set.error.c_str());
+    return;
+  }
+  for (auto _ : state)
+    for (std::size_t i = 0; i < set.items.size(); ++i)
+      benchmark::DoNotOptimize(fn(i, set.items[i]));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * set.items.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * set.bytes));
+  state.counters["items"] = static_cast<double>(set.items.size());
+}
+
+}  // namespace ksmg::bench

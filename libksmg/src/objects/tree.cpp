@@ -1,0 +1,294 @@
+// tree.cpp — owns building the ObjectTree: MIME leaves, messages embedded in objects, uuencoded
+// blocks in text, and the members of archives and compound objects, each typed, hashed and
+// flagged, under one archive::Budget per message.
+//
+// Objects are appended in document order (a container, then everything inside it, then its next
+// sibling), so the builder recurses; the recursion is bounded by max_archive_depth because every
+// level of it is one container level.
+#include <algorithm>
+#include <array>
+#include <string>
+#include <utility>
+
+#include "ksmg/archive.hpp"
+#include "ksmg/hash.hpp"
+#include "ksmg/objects.hpp"
+#include "mime/ascii.hpp"
+#include "mime/transfer_decode.hpp"
+
+namespace ksmg::objects {
+
+namespace {
+
+bool is_identity(mime::TransferEncoding e) noexcept {
+  using E = mime::TransferEncoding;
+  return e == E::none || e == E::seven_bit || e == E::eight_bit || e == E::binary ||
+         e == E::unknown;
+}
+
+bool is_message_type(std::string_view mime_type) noexcept {
+  return mime_type == "message/rfc822" || mime_type == "message/global" ||
+         mime_type == "application/mbox";
+}
+
+// A compressed stream stores no name of its own: "report.pdf.gz" holds "report.pdf".
+std::string stream_member_name(std::string_view container_name) {
+  static constexpr std::array<std::string_view, 9> kSuffixes{".gz", ".bz2",  ".xz", ".zst", ".lz4",
+                                                             ".lz", ".lzma", ".z",  ".uu"};
+  const std::size_t slash = container_name.find_last_of("/\\");
+  if (slash != std::string_view::npos) container_name.remove_prefix(slash + 1);
+  for (const std::string_view s : kSuffixes) {
+    if (container_name.size() > s.size() &&
+        mime::detail::iequals(container_name.substr(container_name.size() - s.size()), s))
+      return std::string(container_name.substr(0, container_name.size() - s.size()));
+  }
+  return {};
+}
+
+void add_limits(Object& o, LimitSet l) {
+  if (l.empty()) return;
+  o.limits.add(l);
+  o.flags.add(Flag::limit_exceeded);
+}
+
+}  // namespace
+
+class TreeBuilder {
+ public:
+  TreeBuilder(ObjectTree& tree, const ScanLimits& limits) : tree_(tree), budget_(limits) {}
+
+  // Adds every leaf of `m` under `parent` (kNoObject: top level), paths starting with `prefix`.
+  void add_message(const mime::Message& m, std::uint32_t parent, std::uint32_t depth,
+                   const std::string& prefix) {
+    const std::size_t cap = m.scan_limits().max_decoded_bytes;
+    for (const mime::Part& p : m.parts()) {
+      if (!p.is_leaf()) continue;
+      Object o;
+      o.origin = Origin::mime_part;
+      o.name = p.filename;
+      o.declared_type = p.content_type.mime_type();
+      o.mime_part_path = p.path;
+      o.path = prefix + p.path;
+      if (!o.name.empty()) o.path += '/' + o.name;
+      o.depth = depth;
+      add_limits(o, p.limits);
+      if (is_identity(p.transfer_encoding)) {
+        // Nothing to decode: a view into the message, no copy.
+        o.data = p.body.substr(0, std::min(cap, p.body.size()));
+        if (p.body.size() > cap) add_limits(o, limit(Limit::decoded_size));
+      } else {
+        mime::Decoded d = m.decode(p);
+        add_limits(o, d.limits);
+        o.data = keep(std::move(d.data));
+      }
+      const std::uint32_t i = add(std::move(o), parent);
+      inspect(i, p.is_text() && p.transfer_encoding != mime::TransferEncoding::uuencode);
+    }
+  }
+
+  void add_file(std::string_view name, std::string_view bytes) {
+    Object o;
+    o.origin = Origin::file;
+    o.name = std::string(name);
+    o.path = o.name.empty() ? std::string("#0") : o.name;
+    o.data = bytes;
+    inspect(add(std::move(o), kNoObject), false);
+  }
+
+  void finish() {
+    // A container is only as scanned as everything inside it.
+    std::vector<Object>& objs = tree_.objects_;
+    for (std::size_t k = objs.size(); k-- > 0;) {
+      const Object& o = objs[k];
+      if (o.parent != kNoObject && o.flags.has(Flag::limit_exceeded)) {
+        add_limits(objs[o.parent], o.limits);
+        objs[o.parent].flags.add(Flag::limit_exceeded);
+      }
+    }
+    tree_.unpacked_bytes_ = budget_.bytes_used();
+  }
+
+ private:
+  static LimitSet limit(Limit l) {
+    LimitSet s;
+    s.add(l);
+    return s;
+  }
+
+  std::string_view keep(std::string&& bytes) {
+    tree_.buffers_.push_back(std::make_unique<const std::string>(std::move(bytes)));
+    return *tree_.buffers_.back();
+  }
+
+  std::uint32_t add(Object o, std::uint32_t parent) {
+    std::vector<Object>& objs = tree_.objects_;
+    const auto i = static_cast<std::uint32_t>(objs.size());
+    o.index = i;
+    o.parent = parent;
+    objs.push_back(std::move(o));
+    if (parent != kNoObject) objs[parent].children.push_back(i);
+    return i;
+  }
+
+  // Types, hashes and flags object i, then takes it apart if it is a container. `text_part`:
+  // a MIME text leaf, which may carry uuencoded files but is never re-read as a message.
+  void inspect(std::uint32_t i, bool text_part) {
+    {
+      Object& o = tree_.objects_[i];
+      o.true_type = detector_.detect(o.data);
+      o.sha256 = sha256_hex(o.data);
+      const filetype::TrueType& t = o.true_type;
+      if (t.encrypted) o.flags.add(Flag::encrypted);
+      if (t.has_macros) o.flags.add(Flag::macros);
+      if (t.truncated) o.flags.add(Flag::corrupted);
+      if (name_type_mismatch(o.name, o.declared_type, t)) o.flags.add(Flag::name_type_mismatch);
+      if (t.category == filetype::Category::pdf) {
+        const archive::PdfFeatures pdf = archive::inspect_pdf(o.data);
+        if (pdf.javascript) o.flags.add(Flag::javascript);
+        if (pdf.open_action || pdf.launch) o.flags.add(Flag::auto_action);
+        if (pdf.embedded_files) o.flags.add(Flag::embedded_objects);
+        if (pdf.encrypted) o.flags.add(Flag::encrypted);
+      }
+    }
+    const Object& o = tree_.objects_[i];
+    const bool as_message =
+        !text_part && (is_message_type(o.true_type.mime_type) ||
+                       (o.origin == Origin::mime_part && is_message_type(o.declared_type) &&
+                        o.true_type.category == filetype::Category::text));
+    const bool uuencoded = text_part && mime::detail::looks_uuencoded(o.data);
+    const bool container =
+        as_message || uuencoded || archive::container_of(o.true_type) != archive::Container::none;
+    if (!container) return;
+    if (o.depth + 1 > budget_.limits().max_archive_depth) {
+      add_limits(tree_.objects_[i], limit(Limit::archive_depth));
+      return;
+    }
+    if (budget_.out_of_time()) {
+      add_limits(tree_.objects_[i], limit(Limit::unpack_time));
+      return;
+    }
+    if (bomb_seen_) {
+      // A message that carries one decompression bomb is hostile: the rest of its containers
+      // stay closed (flagged), rather than spending the remaining budget on more of the same.
+      add_limits(tree_.objects_[i], limit(Limit::compression_ratio));
+      return;
+    }
+    if (as_message)
+      expand_message(i);
+    else if (uuencoded)
+      expand_uuencoded(i);
+    else
+      expand_container(i);
+  }
+
+  void expand_message(std::uint32_t i) {
+    Object& o = tree_.objects_[i];
+    o.container = "message";
+    tree_.messages_.push_back(
+        std::make_unique<const mime::Message>(mime::Message::parse(o.data, budget_.limits())));
+    const mime::Message& m = *tree_.messages_.back();
+    add_limits(o, m.limits_exceeded());
+    add_message(m, i, o.depth + 1, o.path + '/');
+  }
+
+  void expand_uuencoded(std::uint32_t i) {
+    tree_.objects_[i].container = "uuencode";
+    const std::string_view text = tree_.objects_[i].data;
+    std::size_t n = 0;
+    for (const mime::detail::UuencodedBlock& b : mime::detail::uuencoded_blocks(text)) {
+      Object& parent = tree_.objects_[i];
+      if (!budget_.take_member()) {
+        add_limits(parent, limit(Limit::archive_members));
+        return;
+      }
+      Object c;
+      c.origin = Origin::uuencoded;
+      c.name = mime::to_utf8("utf-8", b.name).data;
+      c.path = parent.path + '/' + (c.name.empty() ? '#' + std::to_string(n) : c.name);
+      c.depth = parent.depth + 1;
+      std::string bytes;
+      const std::size_t unpacked_left = budget_.limits().max_unpacked_bytes - budget_.bytes_used();
+      const std::size_t member_cap = budget_.limits().max_member_bytes;
+      const mime::detail::DecodeStatus st =
+          mime::detail::decode_uuencode(b.text, bytes, std::min(member_cap, unpacked_left));
+      if (st.defects.has(Defect::invalid_uuencode)) c.flags.add(Flag::corrupted);
+      if (!st.limits.empty())
+        add_limits(c,
+                   limit(member_cap <= unpacked_left ? Limit::member_size : Limit::unpacked_size));
+      (void)budget_.take_bytes(bytes.size());
+      c.data = keep(std::move(bytes));
+      ++n;
+      inspect(add(std::move(c), i), false);
+    }
+  }
+
+  void expand_container(std::uint32_t i) {
+    archive::Contents contents =
+        archive::unpack(tree_.objects_[i].data, tree_.objects_[i].true_type, budget_);
+    {
+      Object& o = tree_.objects_[i];
+      o.container = contents.format;
+      if (contents.encrypted) o.flags.add(Flag::encrypted);
+      if (contents.corrupted) o.flags.add(Flag::corrupted);
+      add_limits(o, contents.limits);
+      bomb_seen_ = bomb_seen_ || contents.limits.has(Limit::compression_ratio);
+      if (contents.format == "rtf" && !contents.members.empty())
+        o.flags.add(Flag::embedded_objects);
+    }
+    std::size_t n = 0;
+    for (archive::Member& m : contents.members) {
+      const Object& parent = tree_.objects_[i];
+      Object c;
+      c.origin = Origin::member;
+      c.name = m.name.empty() && contents.members.size() == 1 ? stream_member_name(parent.name)
+                                                              : std::move(m.name);
+      c.path = parent.path + '/' + (c.name.empty() ? '#' + std::to_string(n) : c.name);
+      c.depth = parent.depth + 1;
+      c.declared_size = m.declared_size;
+      if (m.encrypted) c.flags.add(Flag::encrypted);
+      if (m.corrupted) c.flags.add(Flag::corrupted);
+      add_limits(c, m.limits);
+      bomb_seen_ = bomb_seen_ || m.limits.has(Limit::compression_ratio);
+      c.data = keep(std::move(m.data));
+      ++n;
+      inspect(add(std::move(c), i), false);
+    }
+  }
+
+  ObjectTree& tree_;
+  archive::Budget budget_;
+  filetype::Detector detector_;
+  bool bomb_seen_ = false;
+};
+
+ObjectTree ObjectTree::of_message(const mime::Message& message) {
+  ObjectTree tree;
+  tree.message_limits_ = message.limits_exceeded();
+  TreeBuilder b(tree, message.scan_limits());
+  b.add_message(message, kNoObject, 0, "");
+  b.finish();
+  return tree;
+}
+
+ObjectTree ObjectTree::of_file(std::string_view name, std::string_view bytes,
+                               const ScanLimits& limits) {
+  ObjectTree tree;
+  TreeBuilder b(tree, limits);
+  b.add_file(name, bytes);
+  b.finish();
+  return tree;
+}
+
+FlagSet ObjectTree::all_flags() const noexcept {
+  FlagSet f;
+  for (const Object& o : objects_) f.add(o.flags);
+  return f;
+}
+
+LimitSet ObjectTree::all_limits() const noexcept {
+  LimitSet l = message_limits_;
+  for (const Object& o : objects_) l.add(o.limits);
+  return l;
+}
+
+}  // namespace ksmg::objects

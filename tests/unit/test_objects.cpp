@@ -1,0 +1,338 @@
+// test_objects.cpp — the object tree on real material: oletools samples (macros and encryption
+// by the naming rules of tests/data/av/SOURCE.md), SpamAssassin's macro mails, ClamAV's test
+// executable in its many wrappers, TNEF in a mail, nested zips and embedded messages; the
+// limits that cut it; the name/type mismatch rules; and the tree's invariants on every message
+// of the MIME test material.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ksmg/objects.hpp"
+#include "test_data.hpp"
+
+namespace {
+
+using ksmg::ScanLimits;
+using ksmg::filetype::Category;
+using ksmg::filetype::TrueType;
+using ksmg::mime::Message;
+using ksmg::objects::Flag;
+using ksmg::objects::kNoObject;
+using ksmg::objects::Object;
+using ksmg::objects::ObjectTree;
+using ksmg::objects::Origin;
+using ksmg::test::data_dir;
+using ksmg::test::read_file;
+namespace fs = std::filesystem;
+
+const Object* find_named(const ObjectTree& t, std::string_view name) {
+  for (const Object& o : t.objects())
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+// A two-part mail: a short text, then one attachment with the given header lines and body.
+std::string mail_with(std::string_view attachment_headers, std::string_view body) {
+  return "From: a@example.org\r\nSubject: t\r\nMIME-Version: 1.0\r\n"
+         "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+         "hi\r\n--b\r\n" +
+         std::string(attachment_headers) + "\r\n" + std::string(body) + "\r\n--b--\r\n";
+}
+
+bool has_sha(const ObjectTree& t, std::string_view sha) {
+  return std::any_of(t.objects().begin(), t.objects().end(),
+                     [&](const Object& o) { return o.sha256 == sha; });
+}
+
+// Parent/children links, document order, depth and paths agree with each other.
+void expect_consistent(const ObjectTree& t, const std::string& what) {
+  const auto& objs = t.objects();
+  for (const Object& o : objs) {
+    ASSERT_EQ(&objs[o.index], &o) << what;
+    EXPECT_EQ(o.sha256.size(), 64u) << what << " " << o.path;
+    if (o.parent == kNoObject) {
+      EXPECT_EQ(o.depth, 0u) << what << " " << o.path;
+      continue;
+    }
+    ASSERT_LT(o.parent, o.index) << what;
+    const Object& p = objs[o.parent];
+    EXPECT_EQ(o.depth, p.depth + 1) << what << " " << o.path;
+    EXPECT_EQ(o.path.rfind(p.path + "/", 0), 0u) << what << " " << o.path;
+    EXPECT_NE(std::find(p.children.begin(), p.children.end(), o.index), p.children.end());
+    EXPECT_FALSE(p.container.empty()) << what << " " << p.path;
+  }
+}
+
+TEST(ObjectTree, OletoolsMacrosAndEncryptionFollowTheNamingRules) {
+  // SOURCE.md: encrypted exactly when the name says "encrypt" (the encrypted/ folder), and every
+  // *.zip is password-protected; macros in excel4-macros/, olevba/, oleform/, and the
+  // autostart-encrypt-standardpassword .xls whose VBA storage stays visible (the .xlsb is an
+  // encrypted package: its macros cannot be seen without decrypting).
+  const fs::path dir = data_dir() / "av" / "oletools";
+  std::size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file() || e.path().filename() == "SOURCE.md") continue;
+    const std::string rel = fs::relative(e.path(), dir).string();
+    const std::string data = read_file(e.path());
+    const ObjectTree t = ObjectTree::of_file(e.path().filename().string(), data);
+    ASSERT_FALSE(t.objects().empty()) << rel;
+    const Object& o = t.objects().front();
+    const bool want_encrypted =
+        rel.find("encrypt") != std::string::npos || e.path().extension() == ".zip";
+    EXPECT_EQ(o.flags.has(Flag::encrypted), want_encrypted) << rel;
+    const bool want_macros = rel.starts_with("excel4-macros/") || rel.starts_with("olevba/") ||
+                             rel.starts_with("oleform/") ||
+                             rel == "encrypted/autostart-encrypt-standardpassword.xls";
+    EXPECT_EQ(o.flags.has(Flag::macros), want_macros) << rel;
+    EXPECT_EQ(o.true_type.category == Category::office_document_with_macros, want_macros) << rel;
+    expect_consistent(t, rel);
+    ++files;
+  }
+  EXPECT_GE(files, 70u);
+}
+
+TEST(ObjectTree, SpamAssassinMacroMails) {
+  const fs::path dir = data_dir() / "av" / "macro-mail";
+  auto tree_of = [&](const char* f, std::string& raw) {
+    raw = read_file(dir / f);
+    return ObjectTree::of_message(Message::parse(raw));
+  };
+  std::string raw;
+  for (const char* f : {"macro.eml", "malicemacro.eml"}) {
+    const ObjectTree t = tree_of(f, raw);
+    EXPECT_TRUE(t.all_flags().has(Flag::macros)) << f;
+    EXPECT_FALSE(t.all_flags().has(Flag::name_type_mismatch)) << f;
+  }
+  {
+    const ObjectTree t = tree_of("renamedmacro.eml", raw);
+    const Object* o = find_named(t, "renamed.jpg");
+    ASSERT_NE(o, nullptr);
+    EXPECT_TRUE(o->flags.has(Flag::macros));
+    EXPECT_TRUE(o->flags.has(Flag::name_type_mismatch));
+  }
+  EXPECT_TRUE(tree_of("encrypted.eml", raw).all_flags().has(Flag::encrypted));
+  {
+    const ObjectTree t = tree_of("zippwmacro.eml", raw);
+    const Object* zip = find_named(t, "macro.zip");
+    ASSERT_NE(zip, nullptr);
+    EXPECT_TRUE(zip->flags.has(Flag::encrypted));
+    EXPECT_EQ(zip->container, "zip");
+  }
+  for (const char* f : {"nomacro.eml", "goodcsv.eml", "target_uri.eml"}) {
+    const ObjectTree t = tree_of(f, raw);
+    EXPECT_FALSE(t.all_flags().has(Flag::macros)) << f;
+    EXPECT_FALSE(t.all_flags().has(Flag::encrypted)) << f;
+    EXPECT_FALSE(t.all_flags().has(Flag::name_type_mismatch)) << f;
+  }
+}
+
+TEST(ObjectTree, ZipInsideZipMailedAsAttachment) {
+  const std::string zip = read_file(data_dir() / "av" / "eicar" / "eicarcom2.zip");
+  ASSERT_FALSE(zip.empty());
+  const std::string raw = mail_with(
+      "Content-Type: application/octet-stream; name=\"eicarcom2.zip\"\r\n"
+      "Content-Transfer-Encoding: binary\r\n",
+      zip);
+  const Message m = Message::parse(raw);
+  const ObjectTree t = ObjectTree::of_message(m);
+  expect_consistent(t, "eicarcom2");
+  const Object* inner = find_named(t, "eicar.com");
+  ASSERT_NE(inner, nullptr);
+  EXPECT_EQ(inner->path, "2/eicarcom2.zip/eicar_com.zip/eicar.com");
+  EXPECT_EQ(inner->depth, 2u);
+  EXPECT_EQ(inner->origin, Origin::member);
+  EXPECT_EQ(inner->sha256, "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f");
+  // EICAR is a DOS program written in printable ASCII: text behind a .com name.
+  EXPECT_TRUE(inner->flags.has(Flag::name_type_mismatch));
+  for (const Object& o : t.objects()) {
+    if (&o != inner) {
+      EXPECT_TRUE(o.flags.empty()) << o.path;
+    }
+  }
+
+  // One container level allowed: the inner zip is listed but not opened, and that shows.
+  ScanLimits shallow;
+  shallow.max_archive_depth = 1;
+  const Message m1 = Message::parse(raw, shallow);
+  const ObjectTree t1 = ObjectTree::of_message(m1);
+  EXPECT_EQ(find_named(t1, "eicar.com"), nullptr);
+  const Object* inner_zip = find_named(t1, "eicar_com.zip");
+  ASSERT_NE(inner_zip, nullptr);
+  EXPECT_TRUE(inner_zip->limits.has(ksmg::Limit::archive_depth));
+  EXPECT_TRUE(inner_zip->flags.has(Flag::limit_exceeded));
+  // Not fully scanned propagates to every container above.
+  EXPECT_TRUE(find_named(t1, "eicarcom2.zip")->flags.has(Flag::limit_exceeded));
+}
+
+TEST(ObjectTree, ClamExeIsFoundInsideItsWrappers) {
+  // Wrappers the tree must see through (archives, compressed streams, TNEF, RTF objects, mail
+  // with base64 and uuencode). The rest are formats no Debian library here reads (ARJ, CHM,
+  // SIS, SZDD, BinHex), packed executables (the packer is the point), OLE2 documents whose
+  // embedded objects are not unpacked yet, and a PDF (flags only).
+  const std::set<std::string> must_find{
+      "clam.exe",         "clam.zip",           "clam.7z",
+      "clam.cab",         "clam.tar.gz",        "clam.bz2.zip",
+      "clam.bin-be.cpio", "clam.bin-le.cpio",   "clam.newc.cpio",
+      "clam.odc.cpio",    "clam.exe.bz2",       "clam.tnef",
+      "clam.exe.rtf",     "clam.mail",          "clam.exe.mbox.base64",
+      "clam.exe.mbox.uu", "clam_cache_emax.tgz"};
+  const fs::path dir = data_dir() / "av" / "clamav-testfiles";
+  std::set<std::string> found;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name == "SOURCE.md") continue;
+    const std::string data = read_file(e.path());
+    const TrueType type = ksmg::filetype::Detector().detect(data);
+    const bool mail = type.mime_type == "message/rfc822" || type.mime_type == "application/mbox";
+    const Message m = Message::parse(data);
+    const ObjectTree t = mail ? ObjectTree::of_message(m) : ObjectTree::of_file(name, data);
+    expect_consistent(t, name);
+    if (has_sha(t, ksmg::test::kClamExeSha256)) found.insert(name);
+  }
+  for (const std::string& f : must_find) EXPECT_TRUE(found.contains(f)) << f;
+}
+
+TEST(ObjectTree, TnefInsideAMail) {
+  const std::string raw = read_file(data_dir() / "tnef" / "ukr.eml");
+  const Message m = Message::parse(raw);
+  const ObjectTree t = ObjectTree::of_message(m);
+  expect_consistent(t, "ukr.eml");
+  const Object* winmail = find_named(t, "winmail.dat");
+  ASSERT_NE(winmail, nullptr);
+  EXPECT_EQ(winmail->true_type.mime_type, "application/vnd.ms-tnef");
+  EXPECT_EQ(winmail->container, "tnef");
+  EXPECT_FALSE(winmail->children.empty());
+}
+
+TEST(ObjectTree, EncodedEmbeddedMessageIsParsedAsMail) {
+  // message/rfc822 in base64 cannot be parsed in place (Defect transfer_encoding_on_container);
+  // the tree decodes it and lists its leaves under it.
+  const std::string inner =
+      "From: x@example.org\r\nSubject: inner\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=i\r\n\r\n--i\r\nContent-Type: text/plain\r\n\r\n"
+      "inner text\r\n--i\r\nContent-Type: application/octet-stream; name=run.exe\r\n\r\n"
+      "MZ\x90\x00\x03\x00\x00\x00\r\n--i--\r\n";
+  std::string b64(4 * ((inner.size() + 2) / 3) + 1, '\0');
+  b64.resize(static_cast<std::size_t>(EVP_EncodeBlock(
+      reinterpret_cast<unsigned char*>(b64.data()),
+      reinterpret_cast<const unsigned char*>(inner.data()), static_cast<int>(inner.size()))));
+  const std::string raw = mail_with(
+      "Content-Type: message/rfc822; name=fwd.eml\r\nContent-Transfer-Encoding: base64\r\n", b64);
+  const Message m = Message::parse(raw);
+  const ObjectTree t = ObjectTree::of_message(m);
+  expect_consistent(t, "embedded");
+  const Object* fwd = find_named(t, "fwd.eml");
+  ASSERT_NE(fwd, nullptr);
+  EXPECT_EQ(fwd->container, "message");
+  const Object* exe = find_named(t, "run.exe");
+  ASSERT_NE(exe, nullptr);
+  EXPECT_EQ(exe->path, "2/fwd.eml/2/run.exe");
+  EXPECT_EQ(exe->depth, 1u);
+  EXPECT_EQ(exe->mime_part_path, "2");
+  EXPECT_EQ(exe->origin, Origin::mime_part);
+}
+
+TEST(ObjectTree, UuencodedFilesInATextBody) {
+  const std::string raw =
+      "From: a@example.org\r\nSubject: uu\r\n\r\nHere are two files.\r\n"
+      "begin 644 one.txt\r\n#86)C\r\n`\r\nend\r\nand\r\n"
+      "begin 600 two.bin\r\n$9&5F9P``\r\n`\r\nend\r\n";
+  const Message m = Message::parse(raw);
+  const ObjectTree t = ObjectTree::of_message(m);
+  expect_consistent(t, "uu");
+  ASSERT_EQ(t.objects().size(), 3u);
+  EXPECT_EQ(t.objects()[0].container, "uuencode");
+  const Object* one = find_named(t, "one.txt");
+  const Object* two = find_named(t, "two.bin");
+  ASSERT_NE(one, nullptr);
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(one->data, "abc");
+  EXPECT_EQ(two->data, "defg");
+  EXPECT_EQ(one->origin, Origin::uuencoded);
+  EXPECT_EQ(one->path, "0/one.txt");
+}
+
+TEST(ObjectTree, TextThatLooksLikeMailIsNotReparsed) {
+  const std::string raw =
+      "From: a@example.org\r\nSubject: fw\r\n\r\nFrom: b@example.org\r\nTo: c@example.org\r\n"
+      "Subject: old\r\n\r\nquoted\r\n";
+  const Message m = Message::parse(raw);
+  const ObjectTree t = ObjectTree::of_message(m);
+  ASSERT_EQ(t.objects().size(), 1u);
+  EXPECT_TRUE(t.objects()[0].container.empty());
+}
+
+TEST(ObjectTree, MemberLimitIsSharedAcrossTheMessage) {
+  const std::string data =
+      read_file(data_dir() / "av" / "clamav-testfiles" / "clam_cache_emax.tgz");
+  ScanLimits few;
+  few.max_archive_members = 3;
+  const ObjectTree t = ObjectTree::of_file("clam_cache_emax.tgz", data, few);
+  std::size_t members = 0;
+  for (const Object& o : t.objects()) members += o.origin == Origin::member ? 1 : 0;
+  EXPECT_LE(members, 3u);
+  EXPECT_TRUE(t.all_limits().has(ksmg::Limit::archive_members));
+  EXPECT_TRUE(t.objects().front().flags.has(Flag::limit_exceeded));
+}
+
+TEST(ObjectTree, EveryMimeTestMessageGivesAConsistentTree) {
+  std::size_t messages = 0, objects = 0;
+  for (const auto& e : fs::recursive_directory_iterator(data_dir() / "mime")) {
+    if (!e.is_regular_file() || e.path().extension() == ".md" || e.path().extension() == ".jsonl")
+      continue;
+    const std::string raw = read_file(e.path());
+    const Message m = Message::parse(raw);
+    const ObjectTree t = ObjectTree::of_message(m);
+    expect_consistent(t, e.path().string());
+    std::size_t leaves = 0;
+    for (const auto& p : m.parts()) leaves += p.is_leaf() ? 1 : 0;
+    std::size_t top = 0;
+    for (const Object& o : t.objects()) top += o.parent == kNoObject ? 1 : 0;
+    EXPECT_EQ(top, leaves) << e.path();
+    ++messages;
+    objects += t.objects().size();
+  }
+  EXPECT_GT(messages, 100u);
+  std::printf("[ objects ] %zu MIME test messages, %zu objects\n", messages, objects);
+}
+
+TEST(NameTypeMismatch, DisguiseIsFlaggedNotPedantry) {
+  using ksmg::objects::name_type_mismatch;
+  auto type = [](const char* mime, Category c) {
+    TrueType t;
+    t.mime_type = mime;
+    t.category = c;
+    return t;
+  };
+  const TrueType pe = type("application/vnd.microsoft.portable-executable", Category::executable);
+  const TrueType html = type("text/html", Category::html);
+  const TrueType docx =
+      type("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+           Category::office_document);
+  const TrueType xlsm_macros =
+      type("application/vnd.ms-excel.sheet.macroEnabled.12", Category::office_document_with_macros);
+  const TrueType unknown = type("application/octet-stream", Category::other);
+
+  EXPECT_TRUE(name_type_mismatch("invoice.pdf", "", pe));
+  EXPECT_TRUE(name_type_mismatch("photo.JPG", "", pe));
+  EXPECT_TRUE(name_type_mismatch("archive.zip", "", pe));
+  EXPECT_TRUE(name_type_mismatch("", "application/pdf", pe));
+  EXPECT_TRUE(name_type_mismatch("report.docx", "", xlsm_macros));  // macros behind a plain name
+  EXPECT_FALSE(name_type_mismatch("report.xlsm", "", xlsm_macros));
+  EXPECT_FALSE(name_type_mismatch("report.xls", "", xlsm_macros));  // legacy names may hold macros
+  EXPECT_FALSE(name_type_mismatch("report.xlsm", "application/vnd.ms-excel", xlsm_macros));
+  EXPECT_FALSE(name_type_mismatch("page.txt", "text/plain", html));
+  EXPECT_FALSE(name_type_mismatch("doc.zip", "application/zip", docx));
+  EXPECT_FALSE(name_type_mismatch("setup.exe", "application/octet-stream", pe));
+  EXPECT_FALSE(name_type_mismatch("data.pdf", "", unknown));
+  EXPECT_FALSE(name_type_mismatch("noextension", "", pe));
+  EXPECT_FALSE(name_type_mismatch("weird.qqq", "", pe));
+}
+
+}  // namespace

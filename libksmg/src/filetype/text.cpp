@@ -3,10 +3,10 @@
 // milliseconds on text running its whole soft-magic list, this looks at a bounded prefix once.
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <cstddef>
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "filetype/internal.hpp"
 #include "mime/ascii.hpp"
@@ -142,22 +142,34 @@ constexpr std::array<Keyword, 45> kKeywords{{
     {"</td>", kHtmlTag},
 }};
 
-// For each first byte, the keywords starting with it (most bytes start none).
+// Keywords by their first two bytes: a bit per byte pair says whether any keyword starts so (8 KiB,
+// stays in L1), and the keywords are grouped by first byte. Common letters start keywords too
+// ('e' "end sub", 'o' "on error"), so the pair test is what keeps the pass cheap.
 class KeywordIndex {
  public:
   KeywordIndex() {
-    for (std::size_t k = 0; k < kKeywords.size(); ++k)
-      by_first_[static_cast<unsigned char>(kKeywords[k].word[0])].push_back(k);
+    std::array<std::size_t, 256> count{};
+    for (const Keyword& k : kKeywords) ++count[static_cast<unsigned char>(k.word[0])];
+    for (std::size_t c = 0; c < 256; ++c) first_end_[c + 1] = first_end_[c] + count[c];
+    std::array<std::size_t, 256> fill{};
+    for (std::size_t k = 0; k < kKeywords.size(); ++k) {
+      const auto c0 = static_cast<unsigned char>(kKeywords[k].word[0]);
+      const auto c1 = static_cast<unsigned char>(kKeywords[k].word[1]);
+      by_first_[first_end_[c0] + fill[c0]++] = static_cast<std::uint8_t>(k);
+      pairs_.set(std::size_t{c0} << 8 | c1);
+    }
   }
   // Distinct keywords seen, per group.
   [[nodiscard]] std::array<int, kGroupCount> count(std::string_view lowered) const noexcept {
     std::uint64_t seen = 0;
-    for (std::size_t i = 0; i < lowered.size(); ++i) {
-      for (const std::size_t k : by_first_[static_cast<unsigned char>(lowered[i])]) {
+    for (std::size_t i = 0; i + 1 < lowered.size(); ++i) {
+      const auto c0 = static_cast<unsigned char>(lowered[i]);
+      const auto c1 = static_cast<unsigned char>(lowered[i + 1]);
+      if (!pairs_.test(std::size_t{c0} << 8 | c1)) continue;
+      for (std::size_t j = first_end_[c0]; j < first_end_[c0 + 1]; ++j) {
+        const std::size_t k = by_first_[j];
         const std::string_view word = kKeywords[k].word;
-        // Second byte inline first: most candidates end there, without a memcmp call.
-        if ((seen >> k & 1u) == 0 && i + word.size() <= lowered.size() &&
-            lowered[i + 1] == word[1] && lowered.substr(i, word.size()) == word)
+        if ((seen >> k & 1u) == 0 && lowered.substr(i, word.size()) == word)
           seen |= std::uint64_t{1} << k;
       }
     }
@@ -168,7 +180,9 @@ class KeywordIndex {
   }
 
  private:
-  std::array<std::vector<std::size_t>, 256> by_first_;
+  std::bitset<65536> pairs_;
+  std::array<std::size_t, 257> first_end_{};  // keywords with first byte c: [c] .. [c + 1]
+  std::array<std::uint8_t, kKeywords.size()> by_first_{};
 };
 
 const KeywordIndex& keyword_index() {

@@ -1,0 +1,62 @@
+// ksmg/policy.hpp — the configuration: one TOML file (examples/ksmg.toml documents every key)
+// read into a Config, or a ConfigError that names the file, line, column and key at fault.
+//
+// Unknown keys and values of the wrong type are errors, never ignored: a typo in a security
+// product's configuration must not silently switch protection off. Per-group rules, lists, TLS
+// and routing come with later issues; this holds limits, module switches, the action for each
+// module status, and the content dictionaries.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ksmg/limits.hpp"
+#include "ksmg/verdict.hpp"
+
+namespace ksmg::policy {
+
+struct ConfigError {
+  std::string file;
+  std::size_t line = 0;  // 1-based; 0 when the error is about the whole file
+  std::size_t column = 0;
+  std::string key;  // dotted path, e.g. "actions.antivirus.infected"
+  std::string message;
+
+  // "ksmg.toml:12:5: actions.antivirus.infected: unknown action 'rejct' (expected ...)"
+  [[nodiscard]] std::string to_string() const;
+};
+
+struct ModuleSwitches {
+  bool antivirus = true;
+  bool content_filter = true;
+  bool antispam = true;
+  bool antiphishing = true;
+  bool auth = true;
+
+  [[nodiscard]] bool enabled(verdict::Module m) const noexcept;
+};
+
+// A content dictionary to load: its name (what conditions refer to) and file.
+struct DictionaryRef {
+  std::string name;
+  std::string file;  // resolved against the configuration file's folder
+  std::size_t line = 0;
+};
+
+struct Config {
+  std::string file;  // where it was read from ("" for text)
+  ScanLimits limits;
+  ModuleSwitches modules;
+  verdict::ActionTable actions = verdict::ActionTable::defaults();
+  std::vector<DictionaryRef> dictionaries;
+};
+
+// Parses TOML text; file_name is used in errors and to resolve relative paths. Keys that are
+// absent keep their defaults (ScanLimits{}, every module on, ActionTable::defaults()).
+[[nodiscard]] bool parse_config(std::string_view text, std::string_view file_name, Config& out,
+                                ConfigError& err);
+[[nodiscard]] bool load_config(const std::string& path, Config& out, ConfigError& err);
+
+}  // namespace ksmg::policy

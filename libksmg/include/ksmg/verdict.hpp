@@ -1,0 +1,138 @@
+// ksmg/verdict.hpp — what the scanning modules concluded about one message, the one action
+// taken on it, and the X-KSMG-* headers that report both.
+//
+// Modules report a status from one shared vocabulary (the reference product's, see DESIGN.md);
+// an ActionTable says what each (module, status) pair means for the message; aggregate() picks
+// the most severe of those decisions and says which module and status decided. The front-ends
+// apply the result; nothing here touches the message.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ksmg::verdict {
+
+enum class Module : std::uint8_t { antivirus, content_filter, antispam, antiphishing, auth };
+inline constexpr std::array<Module, 5> kAllModules{Module::antivirus, Module::content_filter,
+                                                   Module::antispam, Module::antiphishing,
+                                                   Module::auth};
+// "antivirus", "content_filter", ... (JSON, configuration keys).
+std::string_view to_string(Module m) noexcept;
+// The reference product's spelling in headers: "AntiVirus", "ContentFiltering", ...
+std::string_view header_name(Module m) noexcept;
+
+// One vocabulary for every module; each module uses its own subset (valid_status()).
+enum class Status : std::uint8_t {
+  clean,
+  not_scanned,  // switched off, skipped by a rule, or over a limit
+  error,
+  // Anti-Virus
+  infected,
+  probably_infected,
+  encrypted,
+  corrupted,
+  // Anti-Spam
+  spam,
+  probable_spam,
+  mass_mail,
+  denylisted,
+  allowlisted,
+  // Anti-Phishing
+  phishing,
+  malicious_link,
+  // Content filtering
+  triggered,
+  // Sender authentication (the DMARC outcome; SPF/DKIM details go to findings)
+  pass,
+  fail,
+};
+std::string_view to_string(Status s) noexcept;
+[[nodiscard]] std::optional<Status> status_from_string(std::string_view s) noexcept;
+[[nodiscard]] bool valid_status(Module m, Status s) noexcept;
+
+// The message's fate, in rising severity: aggregate() keeps the highest.
+enum class Action : std::uint8_t { deliver, tempfail, discard, reject };
+std::string_view to_string(Action a) noexcept;
+[[nodiscard]] std::optional<Action> action_from_string(std::string_view s) noexcept;
+
+// What comes with the action (only meaningful when the message is delivered, except backup and
+// notifications). Decisions of several modules are merged: flags are or-ed, texts joined.
+struct Extras {
+  bool backup = false;              // keep the original in the backup store
+  bool add_warning = false;         // prepend a warning to the text
+  bool remove_attachments = false;  // drop the objects the module found
+  bool notify_sender = false;
+  bool notify_recipients = false;
+  bool notify_admin = false;
+  std::string subject_tag;  // e.g. "[SPAM]"; "" for none
+};
+
+struct Decision {
+  Action action = Action::deliver;
+  Extras extras;
+};
+
+// One thing a module found: in which object (ObjectTree path, "" for the whole message), what
+// (signature, dictionary entry, rule), and free detail. Strings may carry attacker bytes; the
+// header writer escapes them.
+struct Finding {
+  std::string where;
+  std::string what;
+  std::string detail;
+};
+
+struct ModuleResult {
+  Module module = Module::antivirus;
+  Status status = Status::not_scanned;
+  std::vector<Finding> findings;
+  std::string info;  // engine name and version, database date, ... (X-KSMG-AntiVirus)
+};
+
+// (module, status) → decision. Unset pairs deliver with no extras.
+class ActionTable {
+ public:
+  // The built-in policy: malware and phishing rejected and backed up, spam delivered with a
+  // subject tag, what could not be scanned delivered with a warning and backed up, errors
+  // deferred (the sender retries; nothing is lost), content filter hits rejected.
+  [[nodiscard]] static ActionTable defaults();
+
+  void set(Module m, Status s, Decision d);
+  [[nodiscard]] const Decision& get(Module m, Status s) const noexcept;
+
+ private:
+  static constexpr std::size_t kStatuses = static_cast<std::size_t>(Status::fail) + 1;
+  std::array<std::array<Decision, kStatuses>, kAllModules.size()> table_{};
+};
+
+struct Verdict {
+  std::vector<ModuleResult> modules;  // in the order they ran
+  Action action = Action::deliver;
+  Extras extras;
+  // The (module, status) whose decision set the action, or among plain deliveries the first
+  // whose decision came with extras (a subject tag); absent when nothing was found.
+  std::optional<std::pair<Module, Status>> decided_by;
+  std::string reason;                 // e.g. "antivirus: infected (EICAR-Test in 2/a.zip/x.com)"
+  std::vector<std::string> rule_ids;  // processing rules that applied (X-KSMG-Rule-ID)
+};
+
+// Combines the modules' results under the table: the most severe action wins (ties: the
+// module that ran first); extras of every non-clean result are merged.
+[[nodiscard]] Verdict aggregate(std::vector<ModuleResult> results, const ActionTable& table,
+                                std::vector<std::string> rule_ids = {});
+
+// The X-KSMG-* header fields reporting a verdict, as (name, value) pairs in a stable order.
+// Values are single-line printable ASCII: control characters and line breaks never pass,
+// non-ASCII text is RFC 2047-encoded, and every value is capped (kMaxHeaderValue).
+inline constexpr std::size_t kMaxHeaderValue = 900;
+[[nodiscard]] std::vector<std::pair<std::string, std::string>> x_headers(const Verdict& v);
+
+// A header-safe rendering of untrusted text (see x_headers()).
+[[nodiscard]] std::string header_safe(std::string_view text,
+                                      std::size_t max_bytes = kMaxHeaderValue);
+
+}  // namespace ksmg::verdict

@@ -1,0 +1,139 @@
+// test_policy.cpp — the TOML configuration: the shipped example parses to exactly the built-in
+// defaults (so it cannot rot), sizes and decisions are read, and every kind of mistake is an
+// error that names the line and the key.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "ksmg/policy.hpp"
+
+namespace {
+
+using ksmg::policy::Config;
+using ksmg::policy::ConfigError;
+using ksmg::policy::load_config;
+using ksmg::policy::parse_config;
+using ksmg::verdict::Action;
+using ksmg::verdict::Module;
+using ksmg::verdict::Status;
+
+ConfigError error_of(std::string_view text) {
+  Config c;
+  ConfigError e;
+  EXPECT_FALSE(parse_config(text, "t.toml", c, e)) << text;
+  return e;
+}
+
+TEST(Policy, ExampleFileIsTheDefaults) {
+  Config c;
+  ConfigError e;
+  ASSERT_TRUE(load_config(std::string(KSMG_SOURCE_DIR) + "/examples/ksmg.toml", c, e))
+      << e.to_string();
+  const ksmg::ScanLimits d;
+  EXPECT_EQ(c.limits.max_message_bytes, d.max_message_bytes);
+  EXPECT_EQ(c.limits.max_unpacked_bytes, d.max_unpacked_bytes);
+  EXPECT_EQ(c.limits.max_compression_ratio, d.max_compression_ratio);
+  EXPECT_EQ(c.limits.compression_ratio_floor_bytes, d.compression_ratio_floor_bytes);
+  EXPECT_EQ(c.limits.max_unpack_cpu_ms, d.max_unpack_cpu_ms);
+  const auto defaults = ksmg::verdict::ActionTable::defaults();
+  for (Module m : ksmg::verdict::kAllModules) {
+    EXPECT_TRUE(c.modules.enabled(m));
+    for (int i = 0; i <= static_cast<int>(Status::fail); ++i) {
+      const auto s = static_cast<Status>(i);
+      EXPECT_EQ(c.actions.get(m, s).action, defaults.get(m, s).action)
+          << to_string(m) << "." << to_string(s);
+      EXPECT_EQ(c.actions.get(m, s).extras.subject_tag, defaults.get(m, s).extras.subject_tag);
+      EXPECT_EQ(c.actions.get(m, s).extras.backup, defaults.get(m, s).extras.backup);
+    }
+  }
+}
+
+TEST(Policy, ValuesAreRead) {
+  Config c;
+  ConfigError e;
+  ASSERT_TRUE(parse_config(R"(
+[limits]
+max_member_bytes = "8M"
+max_archive_depth = 3
+[modules]
+antispam = false
+[actions.antivirus]
+encrypted = { action = "discard", notify_admin = true }
+infected = "tempfail"
+[[dictionary]]
+name = "secret"
+file = "dict/secret.txt"
+)",
+                           "/etc/ksmg/ksmg.toml", c, e))
+      << e.to_string();
+  EXPECT_EQ(c.limits.max_member_bytes, 8u << 20);
+  EXPECT_EQ(c.limits.max_archive_depth, 3u);
+  EXPECT_FALSE(c.modules.enabled(Module::antispam));
+  EXPECT_TRUE(c.modules.enabled(Module::antivirus));
+  EXPECT_EQ(c.actions.get(Module::antivirus, Status::encrypted).action, Action::discard);
+  EXPECT_TRUE(c.actions.get(Module::antivirus, Status::encrypted).extras.notify_admin);
+  EXPECT_EQ(c.actions.get(Module::antivirus, Status::infected).action, Action::tempfail);
+  ASSERT_EQ(c.dictionaries.size(), 1u);
+  EXPECT_EQ(c.dictionaries[0].name, "secret");
+  EXPECT_EQ(c.dictionaries[0].file, "/etc/ksmg/dict/secret.txt");
+  EXPECT_EQ(c.dictionaries[0].line, 10u);  // the raw string starts with a line break
+}
+
+TEST(Policy, MistakesNameLineAndKey) {
+  ConfigError e = error_of("[limits]\nmax_member_byte = 5\n");
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.key, "limits.max_member_byte");
+  EXPECT_EQ(e.to_string(), "t.toml:2:1: limits.max_member_byte: unknown limit");
+
+  e = error_of("[limits]\nmax_parts = -1\n");
+  EXPECT_EQ(e.key, "limits.max_parts");
+  EXPECT_EQ(e.line, 2u);
+
+  e = error_of("[limits]\nmax_member_bytes = \"64X\"\n");
+  EXPECT_EQ(e.key, "limits.max_member_bytes");
+
+  e = error_of("[limits]\nmax_parts = \"64M\"\n");  // counts are not sizes
+  EXPECT_EQ(e.key, "limits.max_parts");
+
+  e = error_of("\n\n[actions.antivirus]\ninfected = \"rejct\"\n");
+  EXPECT_EQ(e.line, 4u);
+  EXPECT_EQ(e.key, "actions.antivirus.infected");
+  EXPECT_NE(e.message.find("'rejct'"), std::string::npos);
+
+  e = error_of("[actions.antivirus]\nspam = \"reject\"\n");  // not an AV status
+  EXPECT_EQ(e.key, "actions.antivirus.spam");
+
+  e = error_of("[actions.antispam]\nspam = { tag = \"[S]\" }\n");
+  EXPECT_EQ(e.key, "actions.antispam.spam");
+  EXPECT_NE(e.message.find("missing 'action'"), std::string::npos);
+
+  e = error_of("[actions.antispam]\nspam = { action = \"deliver\", backup = \"yes\" }\n");
+  EXPECT_EQ(e.key, "actions.antispam.spam.backup");
+
+  e = error_of("[modules]\nantivirus = 1\n");
+  EXPECT_EQ(e.key, "modules.antivirus");
+
+  e = error_of("[antivirus]\n");
+  EXPECT_EQ(e.key, "antivirus");
+
+  e = error_of("[[dictionary]]\nname = \"a\"\n");
+  EXPECT_EQ(e.key, "dictionary[0]");
+
+  e = error_of(
+      "[[dictionary]]\nname = \"a\"\nfile = \"x\"\n[[dictionary]]\nname = \"a\"\nfile = \"y\"\n");
+  EXPECT_EQ(e.key, "dictionary[1].name");
+
+  // TOML syntax errors come from the parser, with their position.
+  e = error_of("[limits\nmax_parts = 3\n");
+  EXPECT_EQ(e.line, 1u);
+  EXPECT_FALSE(e.message.empty());
+}
+
+TEST(Policy, UnreadableFile) {
+  Config c;
+  ConfigError e;
+  EXPECT_FALSE(load_config("/nonexistent/ksmg.toml", c, e));
+  EXPECT_EQ(e.to_string(), "/nonexistent/ksmg.toml: cannot read the file");
+}
+
+}  // namespace

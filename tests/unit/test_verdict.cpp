@@ -1,0 +1,155 @@
+// test_verdict.cpp — the verdict: vocabulary round trips, which module statuses are valid, the
+// built-in action table, aggregation (severity, ties, merged extras, the reason), and the
+// X-KSMG headers, which must stay one printable line whatever bytes a finding carries.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "ksmg/mime.hpp"
+#include "ksmg/verdict.hpp"
+
+namespace {
+
+using namespace ksmg::verdict;  // NOLINT: the test reads better with the vocabulary unqualified
+
+ModuleResult result(Module m, Status s, std::vector<Finding> f = {}) {
+  ModuleResult r;
+  r.module = m;
+  r.status = s;
+  r.findings = std::move(f);
+  return r;
+}
+
+std::string header(const Verdict& v, std::string_view name) {
+  for (const auto& [n, value] : x_headers(v))
+    if (n == name) return value;
+  return "<absent>";
+}
+
+TEST(Verdict, NamesRoundTrip) {
+  for (int i = 0; i <= static_cast<int>(Status::fail); ++i) {
+    const auto s = static_cast<Status>(i);
+    EXPECT_EQ(status_from_string(to_string(s)), s) << to_string(s);
+  }
+  for (Action a : {Action::deliver, Action::tempfail, Action::discard, Action::reject})
+    EXPECT_EQ(action_from_string(to_string(a)), a);
+  EXPECT_FALSE(status_from_string("Infected").has_value());  // configuration keys are exact
+  EXPECT_EQ(header_name(Module::content_filter), "ContentFiltering");
+}
+
+TEST(Verdict, EachModuleHasItsOwnStatuses) {
+  EXPECT_TRUE(valid_status(Module::antivirus, Status::infected));
+  EXPECT_FALSE(valid_status(Module::antivirus, Status::spam));
+  EXPECT_TRUE(valid_status(Module::antispam, Status::mass_mail));
+  EXPECT_FALSE(valid_status(Module::antispam, Status::infected));
+  EXPECT_TRUE(valid_status(Module::antiphishing, Status::malicious_link));
+  EXPECT_TRUE(valid_status(Module::content_filter, Status::triggered));
+  EXPECT_TRUE(valid_status(Module::auth, Status::fail));
+  EXPECT_FALSE(valid_status(Module::auth, Status::clean));
+  for (Module m : kAllModules) {
+    EXPECT_TRUE(valid_status(m, Status::not_scanned));
+    EXPECT_TRUE(valid_status(m, Status::error));
+  }
+}
+
+TEST(Verdict, CleanMessageIsDeliveredWithoutReason) {
+  const Verdict v =
+      aggregate({result(Module::antivirus, Status::clean), result(Module::antispam, Status::clean)},
+                ActionTable::defaults());
+  EXPECT_EQ(v.action, Action::deliver);
+  EXPECT_FALSE(v.decided_by.has_value());
+  EXPECT_TRUE(v.reason.empty());
+  EXPECT_EQ(header(v, "X-KSMG-Message-Action"), "delivered");
+  EXPECT_EQ(header(v, "X-KSMG-AntiVirus-Status"), "Clean");
+}
+
+TEST(Verdict, InfectedIsRejectedAndSaysWhereAndWhat) {
+  const Verdict v = aggregate(
+      {result(Module::antispam, Status::spam),
+       result(Module::antivirus, Status::infected, {{"2/a.zip/eicar.com", "EICAR-Test-File", ""}})},
+      ActionTable::defaults());
+  EXPECT_EQ(v.action, Action::reject);
+  ASSERT_TRUE(v.decided_by.has_value());
+  EXPECT_EQ(v.decided_by->first, Module::antivirus);
+  EXPECT_EQ(v.reason, "antivirus: infected (EICAR-Test-File in 2/a.zip/eicar.com)");
+  EXPECT_TRUE(v.extras.backup);
+  EXPECT_EQ(v.extras.subject_tag, "[!!SPAM]");  // extras of every result are merged
+  EXPECT_EQ(header(v, "X-KSMG-Message-Action"), "rejected, AntiVirus");
+  EXPECT_EQ(header(v, "X-KSMG-AntiVirus-Status"), "Infected, EICAR-Test-File");
+  EXPECT_EQ(header(v, "X-KSMG-AntiSpam-Status"), "Spam");
+}
+
+TEST(Verdict, MostSevereWinsAndTiesGoToTheFirst) {
+  const ActionTable t = ActionTable::defaults();
+  const Verdict v = aggregate(
+      {result(Module::antivirus, Status::error),
+       result(Module::content_filter, Status::triggered, {{"", "forbidden-words", "dictionary"}})},
+      t);
+  EXPECT_EQ(v.action, Action::reject);  // reject > tempfail
+  EXPECT_EQ(v.decided_by->first, Module::content_filter);
+  const Verdict tie = aggregate(
+      {result(Module::antiphishing, Status::phishing), result(Module::antivirus, Status::infected)},
+      t);
+  EXPECT_EQ(tie.decided_by->first, Module::antiphishing);
+}
+
+TEST(Verdict, SpamTagAloneGivesTheReason) {
+  const Verdict v =
+      aggregate({result(Module::antivirus, Status::clean), result(Module::antispam, Status::spam)},
+                ActionTable::defaults());
+  EXPECT_EQ(v.action, Action::deliver);
+  ASSERT_TRUE(v.decided_by.has_value());
+  EXPECT_EQ(v.decided_by->first, Module::antispam);
+  EXPECT_EQ(v.reason, "antispam: spam");
+  EXPECT_EQ(header(v, "X-KSMG-Message-Action"), "delivered, AntiSpam");
+}
+
+TEST(Verdict, TableEntriesCanBeChanged) {
+  ActionTable t = ActionTable::defaults();
+  Decision d;
+  d.action = Action::discard;
+  d.extras.notify_admin = true;
+  t.set(Module::antivirus, Status::encrypted, d);
+  const Verdict v = aggregate({result(Module::antivirus, Status::encrypted)}, t);
+  EXPECT_EQ(v.action, Action::discard);
+  EXPECT_TRUE(v.extras.notify_admin);
+  EXPECT_FALSE(v.extras.backup);
+  EXPECT_EQ(header(v, "X-KSMG-Message-Action"), "deleted, AntiVirus");
+}
+
+TEST(VerdictHeaders, AttackerBytesNeverBreakTheHeaderBlock) {
+  const std::string evil = "x.exe\r\nBcc: victim@example.org\r\n\r\nbody\x01\x7f";
+  const Verdict v = aggregate({result(Module::antivirus, Status::infected, {{"1", evil, ""}})},
+                              ActionTable::defaults(), {"rule-1\r\nX-Injected: 1"});
+  for (const auto& [name, value] : x_headers(v)) {
+    EXPECT_EQ(name.rfind("X-KSMG-", 0), 0u);
+    for (const char c : value) {
+      const auto b = static_cast<unsigned char>(c);
+      EXPECT_TRUE(b >= 0x20 && b < 0x7F) << name << ": " << value;
+    }
+    EXPECT_LE(value.size(), kMaxHeaderValue);
+  }
+}
+
+TEST(VerdictHeaders, NonAsciiIsEncodedAndDecodesBack) {
+  const std::string name = "счёт-фактура №17.exe";
+  const std::string safe = header_safe(name);
+  EXPECT_EQ(safe.rfind("=?UTF-8?B?", 0), 0u) << safe;
+  EXPECT_EQ(ksmg::mime::decode_header_words(safe), name);
+  // Invalid UTF-8 is shown as U+FFFD, never passed through.
+  EXPECT_EQ(ksmg::mime::decode_header_words(header_safe("a\xff"
+                                                        "b")),
+            "a\xEF\xBF\xBD"
+            "b");
+  // Long values are cut on a character boundary within the cap.
+  std::string longname;
+  for (int i = 0; i < 500; ++i) longname += "ж";
+  const std::string cut = header_safe(longname);
+  EXPECT_LE(cut.size(), kMaxHeaderValue);
+  const std::string back = ksmg::mime::decode_header_words(cut);
+  EXPECT_FALSE(back.empty());
+  EXPECT_EQ(back.size() % 2, 0u);  // whole two-byte characters only
+}
+
+}  // namespace

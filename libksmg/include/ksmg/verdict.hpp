@@ -93,6 +93,8 @@ struct ModuleResult {
   std::string info;  // engine name and version, database date, ... (X-KSMG-AntiVirus)
 };
 
+inline constexpr std::size_t kStatusCount = static_cast<std::size_t>(Status::fail) + 1;
+
 // (module, status) → decision. Unset pairs deliver with no extras.
 class ActionTable {
  public:
@@ -105,8 +107,9 @@ class ActionTable {
   [[nodiscard]] const Decision& get(Module m, Status s) const noexcept;
 
  private:
-  static constexpr std::size_t kStatuses = static_cast<std::size_t>(Status::fail) + 1;
-  std::array<std::array<Decision, kStatuses>, kAllModules.size()> table_{};
+  // Indexed [module][status]; a flat vector rather than nested std::arrays, whose defaulted
+  // initializer crashes clang 14 (the fuzz build's compiler).
+  std::vector<Decision> table_ = std::vector<Decision>(kAllModules.size() * kStatusCount);
 };
 
 struct Verdict {

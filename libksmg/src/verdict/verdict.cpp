@@ -161,11 +161,11 @@ ActionTable ActionTable::defaults() {
 }
 
 void ActionTable::set(Module m, Status s, Decision d) {
-  table_[index_of(m)][index_of(s)] = std::move(d);
+  table_[index_of(m) * kStatusCount + index_of(s)] = std::move(d);
 }
 
 const Decision& ActionTable::get(Module m, Status s) const noexcept {
-  return table_[index_of(m)][index_of(s)];
+  return table_[index_of(m) * kStatusCount + index_of(s)];
 }
 
 Verdict aggregate(std::vector<ModuleResult> results, const ActionTable& table,

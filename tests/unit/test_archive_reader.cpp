@@ -38,7 +38,7 @@ using ksmg::archive::unpack_archive;
 
 namespace fs = std::filesystem;
 
-const fs::path kData = fs::path(KSMG_TEST_DATA_DIR);
+const std::filesystem::path& kData = ksmg::test::data_dir();
 const fs::path kLibarchive = kData / "archives" / "libarchive";
 const fs::path kClam = kData / "av" / "clamav-testfiles";
 
@@ -295,11 +295,6 @@ TEST(ArchiveReaderCorpus, TruncatedArchivesNeverCrash) {
 // ---------------------------------------------------------------------------------------------
 // The ClamAV test file in its containers.
 
-std::string clam_sha256() {
-  const std::string hdb = read_file(kData / "av" / "clamav-unit" / "sigs" / "clamav.hdb");
-  return hdb.substr(0, hdb.find(':'));
-}
-
 // True when some member, or a member of a member (clam_cache_emax.tgz is a chain of nested
 // tgz's), is clam.exe.
 bool holds_clam(const Contents& c, const std::string& sha, int depth = 0) {
@@ -311,8 +306,10 @@ bool holds_clam(const Contents& c, const std::string& sha, int depth = 0) {
 }
 
 TEST(ArchiveReaderClam, SupportedContainersYieldClamExe) {
-  const std::string sha = clam_sha256();
-  ASSERT_EQ(sha.size(), 64u);
+  const std::string sha = ksmg::test::kClamExeSha256;
+  // The constant is the signature ClamAV's own database gives for clam.exe.
+  const std::string hdb = read_file(kData / "av" / "clamav-unit" / "sigs" / "clamav.hdb");
+  ASSERT_EQ(hdb.substr(0, hdb.find(':')), sha);
   ASSERT_EQ(ksmg::sha256_hex(read_file(kClam / "clam.exe")), sha);
   const std::map<std::string, std::string> formats{{"clam.7z", "7z"},
                                                    {"clam.zip", "zip"},

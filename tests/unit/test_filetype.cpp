@@ -28,7 +28,7 @@ using ksmg::filetype::Category;
 using ksmg::filetype::Detector;
 using ksmg::filetype::TrueType;
 
-const std::filesystem::path kDir = std::filesystem::path(KSMG_TEST_DATA_DIR) / "truetype";
+const std::filesystem::path kDir = ksmg::test::data_dir() / "truetype";
 
 // expected.tsv's truth column (a file extension) → the MIME types that name it correctly.
 const std::map<std::string, std::set<std::string>>& truth_table() {

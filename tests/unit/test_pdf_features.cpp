@@ -19,7 +19,7 @@ using ksmg::test::read_file;
 using ksmg::archive::inspect_pdf;
 using ksmg::archive::PdfFeatures;
 
-const std::filesystem::path kData(KSMG_TEST_DATA_DIR);
+const std::filesystem::path& kData = ksmg::test::data_dir();
 
 std::string deflate(const std::string& s) {
   uLongf n = compressBound(static_cast<uLong>(s.size()));

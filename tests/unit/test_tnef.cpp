@@ -26,7 +26,7 @@ using ksmg::archive::Budget;
 using ksmg::archive::Contents;
 using ksmg::archive::unpack_tnef;
 
-const std::filesystem::path kData(KSMG_TEST_DATA_DIR);
+const std::filesystem::path& kData = ksmg::test::data_dir();
 const std::filesystem::path kDir = kData / "tnef";
 // clam.exe, from tests/data/av/clamav-unit/sigs/clamav.hdb (<sha256>:544:ClamAV-Test-File).
 using ksmg::test::kClamExeSha256;

@@ -137,6 +137,10 @@ class Message {
 
   // Transfer-decoded body bytes of a part (containers decode to their raw body).
   [[nodiscard]] Decoded decode(const Part& p) const;
+  // The body itself when its transfer encoding needs no decoding (none, 7bit, 8bit, binary or
+  // unknown): a view into raw(), cut at max_decoded_bytes (then Limit::decoded_size is added to
+  // `limits`). nullopt when the part must go through decode().
+  [[nodiscard]] std::optional<std::string_view> body_as_is(const Part& p, LimitSet& limits) const;
   // Text of a text part in UTF-8: transfer-decoded, charset-converted; text/html also
   // converted to plain text when html_to_text is set. Non-text parts give empty data.
   [[nodiscard]] Decoded text(const Part& p, bool html_to_text = false) const;

@@ -76,6 +76,20 @@ LimitSet Message::all_limits() const noexcept {
   return l;
 }
 
+std::optional<std::string_view> Message::body_as_is(const Part& p, LimitSet& limits) const {
+  switch (p.transfer_encoding) {
+    case TransferEncoding::base64:
+    case TransferEncoding::quoted_printable:
+    case TransferEncoding::uuencode:
+      return std::nullopt;
+    default:
+      break;
+  }
+  const std::size_t cap = scan_limits_.max_decoded_bytes;
+  if (p.body.size() > cap) limits.add(Limit::decoded_size);
+  return p.body.substr(0, std::min(cap, p.body.size()));
+}
+
 Decoded Message::decode(const Part& p) const {
   Decoded d;
   const std::size_t cap = scan_limits_.max_decoded_bytes;
@@ -91,8 +105,7 @@ Decoded Message::decode(const Part& p) const {
       st = detail::decode_uuencode(p.body, d.data, cap);
       break;
     default:
-      d.data.assign(p.body.substr(0, std::min(cap, p.body.size())));
-      if (p.body.size() > cap) st.limits.add(Limit::decoded_size);
+      if (const auto body = body_as_is(p, st.limits)) d.data.assign(*body);
       break;
   }
   d.defects = st.defects;

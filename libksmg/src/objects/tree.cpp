@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "archive/members.hpp"
 #include "ksmg/archive.hpp"
 #include "ksmg/hash.hpp"
 #include "ksmg/objects.hpp"
@@ -19,12 +20,6 @@
 namespace ksmg::objects {
 
 namespace {
-
-bool is_identity(mime::TransferEncoding e) noexcept {
-  using E = mime::TransferEncoding;
-  return e == E::none || e == E::seven_bit || e == E::eight_bit || e == E::binary ||
-         e == E::unknown;
-}
 
 bool is_message_type(std::string_view mime_type) noexcept {
   return mime_type == "message/rfc822" || mime_type == "message/global" ||
@@ -60,7 +55,6 @@ class TreeBuilder {
   // Adds every leaf of `m` under `parent` (kNoObject: top level), paths starting with `prefix`.
   void add_message(const mime::Message& m, std::uint32_t parent, std::uint32_t depth,
                    const std::string& prefix) {
-    const std::size_t cap = m.scan_limits().max_decoded_bytes;
     for (const mime::Part& p : m.parts()) {
       if (!p.is_leaf()) continue;
       Object o;
@@ -72,10 +66,11 @@ class TreeBuilder {
       if (!o.name.empty()) o.path += '/' + o.name;
       o.depth = depth;
       add_limits(o, p.limits);
-      if (is_identity(p.transfer_encoding)) {
+      LimitSet cut;
+      if (const auto body = m.body_as_is(p, cut)) {
         // Nothing to decode: a view into the message, no copy.
-        o.data = p.body.substr(0, std::min(cap, p.body.size()));
-        if (p.body.size() > cap) add_limits(o, limit(Limit::decoded_size));
+        o.data = *body;
+        add_limits(o, cut);
       } else {
         mime::Decoded d = m.decode(p);
         add_limits(o, d.limits);
@@ -203,7 +198,8 @@ class TreeBuilder {
       }
       Object c;
       c.origin = Origin::uuencoded;
-      c.name = mime::to_utf8("utf-8", b.name).data;
+      // Capped like the names of archive members.
+      c.name = mime::to_utf8("utf-8", b.name, archive::detail::kMaxMemberNameBytes).data;
       c.path = parent.path + '/' + (c.name.empty() ? '#' + std::to_string(n) : c.name);
       c.depth = parent.depth + 1;
       std::string bytes;

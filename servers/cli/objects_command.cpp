@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "input_kind.hpp"
 #include "inputs.hpp"
 #include "json_names.hpp"
 #include "ksmg/filetype.hpp"
@@ -89,16 +90,6 @@ void emit(const Options& o, const std::string& file, std::size_t index, const Ob
               << '\n';
   else
     print_human(file, index, t);
-}
-
-bool is_mail(std::string_view data) {
-  const filetype::TrueType t = filetype::Detector().detect(data);
-  return t.mime_type == "message/rfc822" || t.mime_type == "application/mbox";
-}
-
-std::string base_name(const std::string& path) {
-  const std::size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-"""test_bench_cli.py — the `ksmg-bench` contract (stages parse and objects): one JSON object with
-the counts."""
+"""test_bench_cli.py — the `ksmg-bench` contract (stages parse, objects and scan): one JSON object
+with the counts."""
 import json
 import subprocess
 
@@ -37,3 +37,37 @@ def test_bad_arguments_exit_2(build_dir):
     bench = str(build_dir / "bin" / "ksmg-bench")
     assert subprocess.run([bench, "--stage", "nope", "x"], capture_output=True).returncode == 2
     assert subprocess.run([bench, "--stage", "parse"], capture_output=True).returncode == 2
+
+
+def test_scan_stage_runs_the_whole_pipeline(build_dir, repo):
+    bench = str(build_dir / "bin" / "ksmg-bench")
+    p = subprocess.run([bench, "--stage", "scan", "--threads", "2", "--iterations", "2",
+                        str(repo / "examples/messages")], capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr.decode()
+    doc = json.loads(p.stdout)
+    assert doc["stage"] == "scan" and doc["threads"] == 2
+    assert doc["messages"] == 3 * 2
+    assert doc["acted_on"] == 0  # messages the policy acted on: none on the defaults
+    assert doc["msgs_per_s"] > 0 and doc["mb_per_s"] > 0
+    # With the content-filter fixtures' configuration, 9 of the 13 messages trigger.
+    content = repo / "tests/data/content"
+    p = subprocess.run([bench, "--stage", "scan", "--config", str(content / "content.toml"),
+                        "--iterations", "1", str(content / "messages")],
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr.decode()
+    doc = json.loads(p.stdout)
+    assert doc["corpus_messages"] == 13
+    assert doc["acted_on"] == 9 * doc["messages"] // 13
+
+
+def test_scan_stage_config_errors_exit_2(build_dir, repo, tmp_path):
+    bench = str(build_dir / "bin" / "ksmg-bench")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[condition]]\nname = \"x\"\nexpresion = \"y\"\n")
+    p = subprocess.run([bench, "--stage", "scan", "--config", str(bad),
+                        str(repo / "examples/messages")], capture_output=True, timeout=60)
+    assert p.returncode == 2 and f"{bad}:3:".encode() in p.stderr
+    # --config belongs to the scan stage only.
+    p = subprocess.run([bench, "--stage", "parse", "--config", str(bad),
+                        str(repo / "examples/messages")], capture_output=True, timeout=60)
+    assert p.returncode == 2

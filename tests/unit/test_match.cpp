@@ -1,7 +1,8 @@
 // test_match.cpp — content dictionaries: the file format and its errors, the matching rules
 // (literals, whole words in any script, Unicode case folding, phrases across line breaks,
 // regexes), counting, invalid UTF-8, the compiled-database cache, and words planted in a real
-// message (base64 KOI8-R, quoted-printable Shift_JIS, RFC 2047, HTML) and in a zip member name.
+// message (base64 KOI8-R, quoted-printable Shift_JIS, RFC 2047, HTML) and in a zip member name;
+// and the word table (the fast path of single whole words) against Hyperscan on the same entries.
 #include <gtest/gtest.h>
 #include <unicode/ucnv.h>
 
@@ -9,6 +10,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -17,6 +20,7 @@
 #include "ksmg/match.hpp"
 #include "ksmg/mime.hpp"
 #include "ksmg/objects.hpp"
+#include "match/words.hpp"
 #include "test_data.hpp"
 
 namespace {
@@ -48,10 +52,13 @@ Error parse_error(std::string_view text) {
   return err;
 }
 
+// With the word table however small the set (Matcher::compile uses it from kMinTableWords
+// entries on), so that these tests see the path big dictionaries take; FindsWhatHyperscanFinds
+// holds it to Hyperscan alone.
 std::shared_ptr<const Matcher> compile(std::vector<Dictionary> dicts,
                                        const CompileOptions& o = {}) {
   Error err;
-  auto m = Matcher::compile(std::move(dicts), o, err);
+  auto m = ksmg::match::detail::compile_word_table_always(std::move(dicts), o, err);
   EXPECT_NE(m, nullptr) << err.to_string();
   return m;
 }
@@ -412,7 +419,8 @@ TEST_F(MatchCache, SurvivesARestartAndMissesOnChangedPatterns) {
 }
 
 TEST_F(MatchCache, AnotherHyperscanVersionRecompiles) {
-  const Dictionary d = parse_ok("spam\n");
+  // With a regex: a set of single words alone builds no database (see the next test).
+  const Dictionary d = parse_ok("spam\n[regex] ham\\d+\n");
   auto now = compile({d}, options());
   auto upgraded = compile({d}, options("99.0.0 2030-01-01"));
   ASSERT_NE(upgraded, nullptr);
@@ -421,6 +429,30 @@ TEST_F(MatchCache, AnotherHyperscanVersionRecompiles) {
   EXPECT_EQ(files().size(), 2u);
   EXPECT_TRUE(compile({d}, options("99.0.0 2030-01-01"))->from_cache());
   EXPECT_EQ(found(*upgraded, "spam").size(), 1u);
+}
+
+TEST_F(MatchCache, OnlyTableWordsBuildNoDatabaseAndKeyTheWords) {
+  const Dictionary d = parse_ok("spam\n[case] NASA\nвыигрыш\n");
+  auto m = compile({d}, options());
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->database_bytes(), 0u);
+  EXPECT_FALSE(m->from_cache());
+  EXPECT_EQ(m->cache_problem(), "");
+  EXPECT_TRUE(files().empty());
+  EXPECT_EQ(found(*m, "Spam NASA ВЫИГРЫШ nasa"),
+            (std::multiset<std::string>{"spam", "NASA", "выигрыш"}));
+  Dictionary changed = d;
+  changed.entries[0].pattern = "spams";
+  EXPECT_NE(compile({changed}, options())->cache_key(), m->cache_key());
+  // The same set all in Hyperscan is another database, under another key.
+  Error err;
+  auto hs = ksmg::match::detail::compile_hyperscan_only({d}, options(), err);
+  ASSERT_NE(hs, nullptr) << err.to_string();
+  EXPECT_GT(hs->database_bytes(), 0u);
+  EXPECT_NE(hs->cache_key(), m->cache_key());
+  EXPECT_EQ(files().size(), 1u);
+  // Entries the table takes are still checked.
+  EXPECT_EQ(Matcher::compile({Dictionary{"d", "", {Entry{.pattern = "a\xFF"}}}}, {}, err), nullptr);
 }
 
 TEST_F(MatchCache, DamagedFilesAreIgnoredAndRewritten) {
@@ -450,6 +482,177 @@ TEST_F(MatchCache, DamagedFilesAreIgnoredAndRewritten) {
     EXPECT_TRUE(ksmg::test::read_file(file) != damaged);
     EXPECT_TRUE(compile({d}, options())->from_cache());
   }
+}
+
+// --- The word table against Hyperscan -----------------------------------------------------
+
+// Everything a scan reports, comparable between the two paths: per (dictionary, entry) the
+// occurrences, per dictionary the totals and the weight.
+struct Outcome {
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> entries;
+  std::map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> totals;  // distinct, matches
+  std::map<std::uint32_t, double> weight;
+  bool operator==(const Outcome&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Outcome& o) {
+  for (const auto& [k, n] : o.entries) os << "(" << k.first << "," << k.second << ")x" << n << " ";
+  return os;
+}
+
+Outcome outcome(const Hits& h) {
+  Outcome o;
+  for (const DictionaryHits* d : h.found()) {
+    EXPECT_EQ(d->entries.size(), d->entry_matches.size());
+    EXPECT_EQ(d->distinct_entries, d->entries.size());
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; i < d->entries.size(); ++i) {
+      EXPECT_TRUE(
+          o.entries.emplace(std::pair{d->dictionary, d->entries[i]}, d->entry_matches[i]).second)
+          << "entry listed twice";
+      sum += d->entry_matches[i];
+    }
+    EXPECT_EQ(sum, d->matches);
+    o.totals[d->dictionary] = {d->distinct_entries, d->matches};
+    o.weight[d->dictionary] = d->weight;
+  }
+  return o;
+}
+
+Outcome scan_outcome(const Matcher& m, const std::vector<std::string>& texts) {
+  Scratch s(m);
+  Hits h;
+  for (const std::string& t : texts) EXPECT_TRUE(m.scan(t, s, h));
+  return outcome(h);
+}
+
+// Entries of every kind the table takes (and a few it does not, which stay in Hyperscan).
+std::vector<Dictionary> table_dictionaries() {
+  Dictionary a = parse_ok(
+      "free\n[weight=2] money\nCat\nx\nabc_def\na1b2\n007\n_\nfree\n"
+      "[case] NASA\n[case] Привет\n[case] ǅemal\n[case] straße\n[case] 𐐨𐐯\n"
+      "привет\nмир\nЁЖ\n[weight=0.5] σοφός\nΣΟΦΟΣ\nοδός\nstraße\nSTRAẞE\ngroß\n"
+      "kelvin\n\u212Aelvin\nkelvinä\n[case] \u212Aelvin\nſale\nsale\nİstanbul\nıi\n"
+      "café\ncafe\u0301\nǆemal\nᾈδης\n𐐀𐐇\nբարեւ\nÆsir\n١٢٣\nnaïve\n"
+      "[regex] \\d{3}\n[part] che\ne-mail\n割引\ncheap meds\n",
+      "a");
+  Dictionary b = parse_ok("free\nпривет\n[case] NASA\nnasa\nFREE\n", "b");
+  return {a, b};
+}
+
+std::vector<std::string> table_texts() {
+  return {
+      "free money FREE Money fReE freedom unfree free_ free1 _free",
+      "Cat cat CAT cats x X xx x_ y x,x;x",
+      "abc_def ABC_DEF abc_defg a1b2 A1B2 007 0070 _ __ _x",
+      "NASA nasa Nasa NASA's NASA_",
+      "Привет привет ПРИВЕТ приветствие Привет, мир! МИР миром ёж ЁЖ Ёж ежи",
+      "ǅemal Ǆemal ǆemal ǅEMAL",
+      "straße STRASSE STRAẞE Straße strasse GROß GROSS groß großartig",
+      "𐐨𐐯 𐐀𐐇 𐐀𐐯 𐐨𐐇 𐐨𐐯𐐨",
+      "σοφός ΣΟΦΟΣ σοφοσ ΣΟΦΌΣ σοφόσ ΟΔΟΣ οδος οδός ΟΔΌΣ",
+      "kelvin KELVIN \u212AELVIN \u212Aelvin k\u212Aelvin KELVINÄ \u212Aelvinä kelvin\u212A",
+      "sale SALE ſale ſALE saleſ",
+      "İstanbul istanbul ISTANBUL i\u0307stanbul ıi II ıI iı",
+      "café CAFÉ cafe\u0301 CAFE\u0301 cafe cafe\u0301\u0301 café\u0301",
+      "ᾈδης ᾀδης ᾈΔΗΣ ᾀΔΗΣ",
+      "բարեւ ԲԱՐԵՒ æsir ÆSIR Æsir ١٢٣ ١٢٣٤ naïve NAÏVE",
+      // Scripts that never glue, marks that do, and punctuation of every kind.
+      "ПРИВЕТ世界 free世界money 割引free 本日はsaleです freeです カタカナfree",
+      "free\u0301 \u0301free money\u200Dfree free\u00ADmoney «free» „free“ (free) free.",
+      "free-money e-mail E-MAIL cheap  meds cheap\nmeds che chest 123 1234",
+      // Invalid UTF-8 around and inside words.
+      "\xFF"
+      "free\xFE money\xC0\x80привет\xD0",
+      std::string("free\0money\0", 12),
+      "\xED\xA0\x80"
+      "kelvin\xF4\x90\x80\x80NASA\xE2\x84",
+      "",
+      "free",
+  };
+}
+
+TEST(MatchWordTable, FindsWhatHyperscanFinds) {
+  Error err;
+  auto fast = ksmg::match::detail::compile_word_table_always(table_dictionaries(), {}, err);
+  ASSERT_NE(fast, nullptr) << err.to_string();
+  auto hs = ksmg::match::detail::compile_hyperscan_only(table_dictionaries(), {}, err);
+  ASSERT_NE(hs, nullptr) << err.to_string();
+  // The table took the single words: the database holds only the rest.
+  EXPECT_LT(fast->database_bytes(), hs->database_bytes());
+
+  const std::vector<std::string> texts = table_texts();
+  for (const std::string& t : texts) {
+    const Outcome want = scan_outcome(*hs, {t});
+    EXPECT_EQ(scan_outcome(*fast, {t}), want) << t;
+  }
+  // Some entries must have been found, by both paths together and over all texts.
+  const Outcome all = scan_outcome(*hs, texts);
+  EXPECT_GT(all.entries.size(), 40u);
+  EXPECT_EQ(scan_outcome(*fast, texts), all);
+
+  // Random texts of the same pieces, glued and separated every way.
+  std::vector<std::string> pieces;
+  for (const std::string& t : texts) {
+    std::size_t i = 0;
+    while (i < t.size()) {
+      const std::size_t j = t.find(' ', i);
+      pieces.push_back(t.substr(i, j == std::string::npos ? std::string::npos : j - i));
+      if (j == std::string::npos) break;
+      i = j + 1;
+    }
+  }
+  for (const char* sep : {" ", " ", " ", "", "-", "\n", "\u0301", "世", "\xC2\xA0", "\xFF", "_",
+                          "1", "'", "\xE2\x84\xAA"})
+    pieces.emplace_back(sep);
+  std::mt19937 rng(20240611);
+  for (int round = 0; round < 3000; ++round) {
+    std::string t;
+    const std::size_t n = 1 + rng() % 8;
+    for (std::size_t k = 0; k < n; ++k) t += pieces[rng() % pieces.size()];
+    const Outcome want = scan_outcome(*hs, {t});
+    ASSERT_EQ(scan_outcome(*fast, {t}), want) << t;
+  }
+}
+
+TEST(MatchWordTable, UsedFromKMinTableWordsOn) {
+  Dictionary d{"d", "", {}};
+  for (std::size_t i = 0; i + 1 < ksmg::match::detail::kMinTableWords; ++i)
+    d.entries.push_back(Entry{.pattern = "w" + std::to_string(i)});
+  Error err;
+  auto few = Matcher::compile({d}, {}, err);
+  ASSERT_NE(few, nullptr) << err.to_string();
+  EXPECT_GT(few->database_bytes(), 0u);  // all in Hyperscan
+  d.entries.push_back(Entry{.pattern = "last"});
+  auto enough = Matcher::compile({d}, {}, err);
+  ASSERT_NE(enough, nullptr) << err.to_string();
+  EXPECT_EQ(enough->database_bytes(), 0u);  // all in the table
+  Scratch s(*enough);
+  Hits h;
+  ASSERT_TRUE(enough->scan("W7 and last", s, h));
+  ASSERT_NE(h.dictionary(0), nullptr);
+  EXPECT_EQ(h.dictionary(0)->distinct_entries, 2u);
+}
+
+TEST(MatchWordTable, FirstHitsAreInTextOrderAcrossBothPaths) {
+  auto m = compile_text("[regex] \\d+\nfree\n[part] cheap\nmoney\n");
+  ASSERT_NE(m, nullptr);
+  Scratch s(*m);
+  Hits h;
+  ASSERT_TRUE(m->scan("cheap 1 money free money 2 cheap", s, h));
+  ASSERT_NE(h.dictionary(0), nullptr);
+  EXPECT_EQ(h.dictionary(0)->entries, (std::vector<std::uint32_t>{2, 0, 3, 1}));
+  EXPECT_EQ(h.dictionary(0)->entry_matches, (std::vector<std::uint32_t>{2, 1, 2, 1}));
+  // A second scan appends its new entries after those of the first, again in text order.
+  ASSERT_TRUE(m->scan("free", s, h));
+  Hits h2;
+  ASSERT_TRUE(m->scan("money 7 free", s, h2));
+  ASSERT_TRUE(m->scan("cheap", s, h2));
+  EXPECT_EQ(h2.dictionary(0)->entries, (std::vector<std::uint32_t>{3, 0, 1, 2}));
+  // The slots follow the reordering: later hits count on the right entries.
+  ASSERT_TRUE(m->scan("money money 5 cheap", s, h2));
+  EXPECT_EQ(h2.dictionary(0)->entry_matches, (std::vector<std::uint32_t>{3, 2, 1, 2}));
+  EXPECT_EQ(h2.dictionary(0)->matches, 8u);
 }
 
 // --- Planted words in real message material -----------------------------------------------

@@ -76,7 +76,7 @@ file = "dict/secret.txt"
   ASSERT_EQ(c.dictionaries.size(), 1u);
   EXPECT_EQ(c.dictionaries[0].name, "secret");
   EXPECT_EQ(c.dictionaries[0].file, "/etc/ksmg/dict/secret.txt");
-  EXPECT_EQ(c.dictionaries[0].line, 10u);  // the raw string starts with a line break
+  EXPECT_EQ(c.dictionaries[0].line, 12u);  // its file key (the raw string starts with a line break)
 }
 
 TEST(Policy, MistakesNameLineAndKey) {
@@ -127,6 +127,121 @@ TEST(Policy, MistakesNameLineAndKey) {
   e = error_of("[limits\nmax_parts = 3\n");
   EXPECT_EQ(e.line, 1u);
   EXPECT_FALSE(e.message.empty());
+}
+
+TEST(Policy, ContentFilterRulesAreRead) {
+  Config c;
+  ConfigError e;
+  ASSERT_TRUE(parse_config(R"(
+[organization]
+domains = ["Example.ORG.", "corp.example"]
+[cache]
+dir = "cache"
+[[dictionary]]
+name = "secret"
+file = "d/secret.dict"
+where = ["subject", "attachment_names"]
+[[dictionary]]
+name = "cards"
+file = "/abs/cards.dict"
+[[expression]]
+name = "leak"
+match = "secret.count >= 2 or cards"
+[[condition]]
+name = "big-exe"
+expression = "not leak"
+object = { names = ["*.exe"], categories = ["executable", "script"], flags = ["macros"], min_size = "20M", max_depth = 0, true_types = "application/*" }
+from_outside = true
+action = { action = "discard", notify_admin = true }
+)",
+                           "/etc/ksmg/ksmg.toml", c, e))
+      << e.to_string();
+  EXPECT_EQ(c.organization_domains, (std::vector<std::string>{"example.org", "corp.example"}));
+  EXPECT_EQ(c.cache_dir, "/etc/ksmg/cache");
+  ASSERT_EQ(c.dictionaries.size(), 2u);
+  EXPECT_EQ(c.dictionaries[0].file, "/etc/ksmg/d/secret.dict");
+  EXPECT_TRUE(c.dictionaries[0].places.has(ksmg::match::Place::subject));
+  EXPECT_TRUE(c.dictionaries[0].places.has(ksmg::match::Place::attachment_names));
+  EXPECT_FALSE(c.dictionaries[0].places.has(ksmg::match::Place::body));
+  EXPECT_EQ(c.dictionaries[1].places, ksmg::match::PlaceSet::by_default());
+  EXPECT_FALSE(c.dictionaries[1].places.has(ksmg::match::Place::headers));
+  EXPECT_EQ(c.dictionaries[1].file, "/abs/cards.dict");
+  ASSERT_EQ(c.expressions.size(), 1u);
+  EXPECT_EQ(c.expressions[0].text, "secret.count >= 2 or cards");
+  ASSERT_EQ(c.conditions.size(), 1u);
+  const auto& cond = c.conditions[0];
+  EXPECT_EQ(cond.name, "big-exe");
+  EXPECT_EQ(cond.line, 16u);
+  EXPECT_TRUE(cond.from_outside);
+  ASSERT_TRUE(cond.object);
+  EXPECT_EQ(cond.object->names, std::vector<std::string>{"*.exe"});
+  EXPECT_EQ(cond.object->true_types, std::vector<std::string>{"application/*"});
+  EXPECT_EQ(cond.object->categories.size(), 2u);
+  EXPECT_TRUE(cond.object->flags.has(ksmg::objects::Flag::macros));
+  EXPECT_EQ(cond.object->min_size, 20u << 20);
+  EXPECT_EQ(cond.object->max_depth, 0u);
+  ASSERT_TRUE(cond.decision);
+  EXPECT_EQ(cond.decision->action, Action::discard);
+  EXPECT_TRUE(cond.decision->extras.notify_admin);
+}
+
+TEST(Policy, ContentFilterMistakesNameLineAndKey) {
+  const std::string dicts = "[[dictionary]]\nname = \"secret\"\nfile = \"s\"\n";  // lines 1-3
+  ConfigError e = error_of(dicts + "[[condition]]\nname = \"c\"\nobjekt = { min_size = 1 }\n");
+  EXPECT_EQ(e.line, 6u);
+  EXPECT_EQ(e.key, "condition[0].objekt");
+  EXPECT_NE(e.message.find("unknown key"), std::string::npos);
+
+  // An expression error points into the string: column of the quote + column in the text.
+  e = error_of(dicts + "[[condition]]\nname = \"c\"\nexpression = \"secret.count >= x\"\n");
+  EXPECT_EQ(e.line, 6u);
+  EXPECT_EQ(e.key, "condition[0].expression");
+  EXPECT_EQ(e.column, 14u + 17u);
+  EXPECT_NE(e.message.find("number"), std::string::npos) << e.message;
+
+  e = error_of(dicts + "[[expression]]\nname = \"x\"\nmatch = \"secret and sekret\"\n");
+  EXPECT_EQ(e.key, "expression[0].match");
+  EXPECT_NE(e.message.find("'sekret'"), std::string::npos) << e.message;
+
+  // Expressions see only what is defined before them.
+  e = error_of(dicts +
+               "[[expression]]\nname = \"a\"\nmatch = \"b\"\n[[expression]]\nname = \"b\"\n"
+               "match = \"secret\"\n");
+  EXPECT_EQ(e.key, "expression[0].match");
+
+  e = error_of(dicts + "[[condition]]\nname = \"c\"\nobject = { categories = [\"exe\"] }\n");
+  EXPECT_EQ(e.key, "condition[0].object.categories");
+  EXPECT_NE(e.message.find("'exe'"), std::string::npos);
+  EXPECT_NE(e.message.find("executable"), std::string::npos);
+
+  e = error_of(dicts + "[[condition]]\nname = \"c\"\nobject = { flags = [\"macro\"] }\n");
+  EXPECT_EQ(e.key, "condition[0].object.flags");
+
+  e = error_of(dicts +
+               "[[condition]]\nname = \"c\"\nobject = { min_size = \"2M\", max_size = "
+               "\"1M\" }\n");
+  EXPECT_EQ(e.key, "condition[0].object");
+
+  e = error_of(dicts + "[[condition]]\nname = \"c\"\n");
+  EXPECT_EQ(e.key, "condition[0]");
+  EXPECT_NE(e.message.find("tests nothing"), std::string::npos);
+
+  e = error_of(dicts + "[[condition]]\nname = \"c\"\nfrom_outside = true\naction = \"rejekt\"\n");
+  EXPECT_EQ(e.key, "condition[0].action");
+
+  e = error_of("[[dictionary]]\nname = \"not\"\nfile = \"s\"\n");
+  EXPECT_EQ(e.key, "dictionary[0].name");
+  e = error_of("[[dictionary]]\nname = \"a b\"\nfile = \"s\"\n");
+  EXPECT_EQ(e.key, "dictionary[0].name");
+  e = error_of(dicts + "[[expression]]\nname = \"secret\"\nmatch = \"secret\"\n");
+  EXPECT_EQ(e.key, "expression[0].name");
+  e = error_of("[[dictionary]]\nname = \"a\"\nfile = \"s\"\nwhere = [\"attachments\"]\n");
+  EXPECT_EQ(e.key, "dictionary[0].where");
+  EXPECT_NE(e.message.find("attachment_names"), std::string::npos);
+  e = error_of("[organization]\ndomains = [\"a b\"]\n");
+  EXPECT_EQ(e.key, "organization.domains");
+  e = error_of("[cache]\ndirectory = \"x\"\n");
+  EXPECT_EQ(e.key, "cache.directory");
 }
 
 TEST(Policy, UnreadableFile) {

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,7 +30,23 @@ enum class Category : std::uint8_t {
   calendar,
   other,
 };
+inline constexpr Category kAllCategories[] = {
+    Category::executable,
+    Category::script,
+    Category::office_document,
+    Category::office_document_with_macros,
+    Category::archive,
+    Category::pdf,
+    Category::image,
+    Category::audio_video,
+    Category::text,
+    Category::html,
+    Category::calendar,
+    Category::other,
+};
 std::string_view to_string(Category c) noexcept;
+// The category named by to_string(), or nullopt.
+[[nodiscard]] std::optional<Category> category_from_string(std::string_view s) noexcept;
 
 // Which stage decided: useful to see what was cheap and what was not.
 enum class Source : std::uint8_t {

@@ -1,5 +1,13 @@
 // ksmg/match.hpp — content dictionaries: named lists of words, phrases and regular expressions
-// read from files, compiled together into one Hyperscan database and matched against UTF-8 text.
+// read from files, compiled together and matched against UTF-8 text.
+//
+// Two paths, one result. Single whole words made only of letters, digits, marks and '_' of
+// scripts written with spaces (most of a real dictionary: "viagra", "ПРИВЕТ", "NASA") go into a
+// hash table: the text is split once into its words, and each word is looked up, folded as the
+// rules below say. Everything else (phrases, [part] words, words with other characters such as
+// "e-mail" or "$100", Han/kana/Thai words, regexes) is compiled into one Hyperscan database;
+// when there is nothing else, no database is built (database_bytes() is 0, the cache holds
+// nothing for the set). Both paths find exactly the same matches.
 //
 // A Matcher is compiled once (or loaded from the on-disk cache) and then shared, immutable, by
 // every thread; each thread brings its own Scratch. Hits accumulate over several scans, so all the
@@ -124,9 +132,9 @@ class Matcher {
   std::unique_ptr<Compiled> c_;
 };
 
-// Hyperscan scratch space for one thread (never used by two threads at once). It fits itself to
-// whichever matcher scans with it; creating it for a matcher up front keeps allocation out of
-// the first scan.
+// Scratch space for one thread (Hyperscan's and the word table's) (never used by two threads at
+// once). It fits itself to whichever matcher scans with it; creating it for a matcher up front
+// keeps allocation out of the first scan.
 class Scratch {
  public:
   Scratch() = default;
@@ -140,8 +148,11 @@ class Scratch {
  private:
   friend class Matcher;
   hs_scratch* s_ = nullptr;
-  std::uint64_t fitted_ = 0;  // serial number of the matcher it was last fitted to
-  std::string repaired_;      // text with invalid UTF-8 replaced
+  std::uint64_t fitted_ = 0;          // serial number of the matcher it was last fitted to
+  std::string repaired_;              // text with invalid UTF-8 replaced
+  std::string fold_;                  // one word of the text, folded, for the word table
+  std::vector<std::uint64_t> first_;  // end offsets of the first hits of entries new in a scan
+  std::vector<std::uint64_t> order_;  // putting those entries in text order
 };
 
 struct DictionaryHits {
@@ -149,8 +160,11 @@ struct DictionaryHits {
   std::uint32_t distinct_entries = 0;  // == entries.size()
   // Occurrences: every whole occurrence of a word or phrase; a regex counts once per scan.
   std::uint32_t matches = 0;
-  double weight = 0;                         // sum of the weights of the distinct entries found
-  std::vector<std::uint32_t> entries;        // entry indices in the dictionary, first hit first
+  double weight = 0;  // sum of the weights of the distinct entries found
+  // Entry indices in the dictionary, first hit first: within one scan, in the order of the end
+  // offsets of their first hits (ties: word-table entries first, then in Hyperscan's order);
+  // over several scans, the entries of earlier scans first.
+  std::vector<std::uint32_t> entries;
   std::vector<std::uint32_t> entry_matches;  // occurrences of each of entries
 };
 

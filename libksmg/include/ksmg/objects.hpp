@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,11 +31,13 @@ enum class Flag : std::uint16_t {
   auto_action = 1u << 7,         // PDF /OpenAction, /AA or /Launch
 };
 inline constexpr Flag kAllFlags[] = {
-    Flag::encrypted,        Flag::corrupted,   Flag::macros,     Flag::limit_exceeded,
+    Flag::encrypted,          Flag::corrupted,        Flag::macros,     Flag::limit_exceeded,
     Flag::name_type_mismatch, Flag::embedded_objects, Flag::javascript, Flag::auto_action,
 };
 // Stable snake_case name, used in JSON and logs.
 std::string_view to_string(Flag f) noexcept;
+// The flag named by to_string(), or nullopt.
+[[nodiscard]] std::optional<Flag> flag_from_string(std::string_view s) noexcept;
 
 class FlagSet {
  public:
@@ -52,28 +55,28 @@ class FlagSet {
 
 // Where an object came from.
 enum class Origin : std::uint8_t {
-  file,        // the whole input, when it is not a mail message (ObjectTree::of_file)
-  mime_part,   // a MIME leaf (of the message, or of a message embedded in an object)
-  member,      // a member of an archive or compound object (its parent says which format)
-  uuencoded,   // a "begin NNN name" block in the text of a MIME leaf
+  file,       // the whole input, when it is not a mail message (ObjectTree::of_file)
+  mime_part,  // a MIME leaf (of the message, or of a message embedded in an object)
+  member,     // a member of an archive or compound object (its parent says which format)
+  uuencoded,  // a "begin NNN name" block in the text of a MIME leaf
 };
 std::string_view to_string(Origin o) noexcept;
 
 inline constexpr std::uint32_t kNoObject = 0xffffffffu;
 
 struct Object {
-  std::uint32_t index = 0;            // position in ObjectTree::objects(), document order
-  std::uint32_t parent = kNoObject;   // the container it was taken out of
-  std::uint32_t depth = 0;            // containers above it: attachments 0, their members 1, ...
+  std::uint32_t index = 0;           // position in ObjectTree::objects(), document order
+  std::uint32_t parent = kNoObject;  // the container it was taken out of
+  std::uint32_t depth = 0;           // containers above it: attachments 0, their members 1, ...
   std::vector<std::uint32_t> children;
   Origin origin = Origin::mime_part;
 
   // parent's path + "/" + name (or an index when there is no name). MIME leaves start with the
   // part path: "2/invoice.zip", and members continue it: "2/invoice.zip/docs/report.xlsm".
   std::string path;
-  std::string name;           // declared file name (UTF-8), "" when none
-  std::string declared_type;  // the MIME Content-Type of a MIME leaf; "" for members
-  std::string mime_part_path; // Part::path of a MIME leaf (in its own message); "" otherwise
+  std::string name;            // declared file name (UTF-8), "" when none
+  std::string declared_type;   // the MIME Content-Type of a MIME leaf; "" for members
+  std::string mime_part_path;  // Part::path of a MIME leaf (in its own message); "" otherwise
 
   std::string_view data;            // the object's bytes (MIME leaves: transfer-decoded)
   std::uint64_t declared_size = 0;  // what a container header claimed, 0 when unknown

@@ -4,7 +4,8 @@
 // Unknown keys and values of the wrong type are errors, never ignored: a typo in a security
 // product's configuration must not silently switch protection off. Per-group rules, lists, TLS
 // and routing come with later issues; this holds limits, module switches, the action for each
-// module status, and the content dictionaries.
+// module status, the organization's domains, and the content filter's dictionaries,
+// expressions and conditions (expressions are checked here, so that their errors have a line).
 #pragma once
 
 #include <cstddef>
@@ -12,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ksmg/content_filter.hpp"
 #include "ksmg/limits.hpp"
 #include "ksmg/verdict.hpp"
 
@@ -42,7 +44,8 @@ struct ModuleSwitches {
 struct DictionaryRef {
   std::string name;
   std::string file;  // resolved against the configuration file's folder
-  std::size_t line = 0;
+  match::PlaceSet places = match::PlaceSet::by_default();
+  std::size_t line = 0;  // of its file key
 };
 
 struct Config {
@@ -51,6 +54,13 @@ struct Config {
   ModuleSwitches modules;
   verdict::ActionTable actions = verdict::ActionTable::defaults();
   std::vector<DictionaryRef> dictionaries;
+  std::vector<match::NamedExpression> expressions;
+  std::vector<match::Condition> conditions;
+  // Mail from these domains (and their subdomains) is from inside; lower case, no trailing dot.
+  std::vector<std::string> organization_domains;
+  // Compiled dictionary databases are kept here between runs ("" = no disk cache); relative to
+  // the configuration file's folder.
+  std::string cache_dir;
 };
 
 // Parses TOML text; file_name is used in errors and to resolve relative paths. Keys that are

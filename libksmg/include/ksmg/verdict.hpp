@@ -91,9 +91,15 @@ struct ModuleResult {
   Status status = Status::not_scanned;
   std::vector<Finding> findings;
   std::string info;  // engine name and version, database date, ... (X-KSMG-AntiVirus)
+  // Set when the module's findings carry their own action (a content filter condition with an
+  // action of its own); it then replaces the table's decision for this result.
+  std::optional<Decision> decision;
 };
 
 inline constexpr std::size_t kStatusCount = static_cast<std::size_t>(Status::fail) + 1;
+
+// Folds d into `into`: the more severe action, and the extras of both.
+void merge(Decision& into, const Decision& d);
 
 // (module, status) → decision. Unset pairs deliver with no extras.
 class ActionTable {

@@ -116,6 +116,12 @@ std::string_view to_string(Category c) noexcept {
   return "other";
 }
 
+std::optional<Category> category_from_string(std::string_view s) noexcept {
+  for (const Category c : kAllCategories)
+    if (to_string(c) == s) return c;
+  return std::nullopt;
+}
+
 std::string_view to_string(Source s) noexcept {
   switch (s) {
     case Source::empty:

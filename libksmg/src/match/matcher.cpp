@@ -1,6 +1,12 @@
-// matcher.cpp — owns the compiled dictionary set: one Hyperscan block-mode database for all
-// dictionaries, its on-disk cache, the per-thread scratch, and the match callback that checks
-// whole words and adds hits up per dictionary.
+// matcher.cpp — owns the compiled dictionary set: the word table of single whole words (see
+// words.hpp), one Hyperscan block-mode database for every other entry, its on-disk cache, the
+// per-thread scratch, and the match callback that checks whole words and adds hits up per
+// dictionary.
+//
+// Entries keep one global id (dictionary after dictionary) whichever path matches them; it is the
+// Hyperscan id of those in the database. A scan runs the word table, then Hyperscan, over the
+// same (repaired) text; when both found new entries, the entries new in this scan are put back in
+// the order of the end offsets of their first hits, so "first hit first" holds across the paths.
 //
 // The cache file is "<cache_dir>/<key>.hsdb". The key hashes everything the database depends on
 // (our format, hs_version(), the platform, every expression with its flags and id), so a changed
@@ -10,6 +16,7 @@
 #include <hs/hs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <climits>
 #include <cstdlib>
@@ -22,6 +29,7 @@
 #include "ksmg/hash.hpp"
 #include "ksmg/match.hpp"
 #include "match/patterns.hpp"
+#include "match/words.hpp"
 #include "mime/utf8.hpp"
 
 namespace ksmg::match {
@@ -29,7 +37,7 @@ namespace {
 
 constexpr std::uint32_t kNoSlot = 0xffffffffu;
 // Bump when the expressions built for entries change meaning, so old cache files miss.
-constexpr std::string_view kCacheFormat = "ksmg-match-cache 1";
+constexpr std::string_view kCacheFormat = "ksmg-match-cache 2";
 constexpr std::string_view kFileMagic = "KSMGHSDB 1\n";
 
 std::uint64_t next_serial() {
@@ -56,9 +64,10 @@ struct EntryRef {
 struct Matcher::Compiled {
   std::uint64_t serial = next_serial();
   std::vector<Dictionary> dicts;
-  std::vector<EntryRef> refs;         // by Hyperscan id
+  std::vector<EntryRef> refs;         // by global entry id (== Hyperscan id)
   std::vector<std::uint32_t> tokens;  // detail::Compiled::tokens_reversed, one after another
-  hs_database_t* db = nullptr;
+  detail::WordTable words;            // entries that WordTable::fits (when the fast path is on)
+  hs_database_t* db = nullptr;        // every other entry; null when there is none
   std::size_t db_bytes = 0;
   std::string key;
   std::string cache_problem;
@@ -68,12 +77,19 @@ struct Matcher::Compiled {
   Compiled(const Compiled&) = delete;
   Compiled& operator=(const Compiled&) = delete;
   ~Compiled() { hs_free_database(db); }
+
+  // Matcher::compile with the word table used as `table` says (tests and benchmarks force it).
+  static std::shared_ptr<const Matcher> make(std::vector<Dictionary> dicts,
+                                             const CompileOptions& options, Error& err,
+                                             detail::TableUse table);
 };
 
 namespace {
 
+// in_table[i]: expression i is matched by the word table, not by the database.
 std::string make_cache_key(const std::vector<detail::Compiled>& exprs,
-                           const hs_platform_info_t& plat, std::string_view version) {
+                           const std::vector<bool>& in_table, const hs_platform_info_t& plat,
+                           std::string_view version) {
   std::string m(kCacheFormat);
   m += "\nhs ";
   m += version;
@@ -81,7 +97,7 @@ std::string make_cache_key(const std::vector<detail::Compiled>& exprs,
        "\nmode block\n";
   for (std::size_t i = 0; i < exprs.size(); ++i) {
     // Length-prefixed, so that no pattern text can imitate a boundary between two patterns.
-    m += std::to_string(i) + " " + std::to_string(exprs[i].flags) + " " +
+    m += std::to_string(i) + (in_table[i] ? " w " : " h ") + std::to_string(exprs[i].flags) + " " +
          std::to_string(exprs[i].expression.size()) + "\n" + exprs[i].expression + "\n";
   }
   return sha256_hex(m);
@@ -146,6 +162,9 @@ struct HitRecorder {
   Hits* hits;
   const char* text;
   std::size_t len;
+  // End offset of the first hit of each entry new in this scan, in the order of touched_ from
+  // where the scan began.
+  std::vector<std::uint64_t>* first;
 
   static std::size_t back_one(const char* t, std::size_t pos) noexcept {
     --pos;
@@ -182,12 +201,9 @@ struct HitRecorder {
     return !detail::is_word_char(detail::decode_at(text + back_one(text, pos), text + len, n));
   }
 
-  static int on_match(unsigned id, unsigned long long /*from*/, unsigned long long to,
-                      unsigned /*flags*/, void* ctx) {
-    auto& self = *static_cast<HitRecorder*>(ctx);
-    const EntryRef& r = self.c->refs[id];
-    if ((r.check_left || r.check_right) && !self.whole(r, static_cast<std::size_t>(to))) return 0;
-    Hits& h = *self.hits;
+  void record(std::uint32_t id, std::size_t to) {
+    const EntryRef& r = c->refs[id];
+    Hits& h = *hits;
     DictionaryHits& d = h.dicts_[r.dict];
     std::uint32_t& slot = h.slot_[id];
     if (slot == kNoSlot) {
@@ -197,10 +213,56 @@ struct HitRecorder {
       ++d.distinct_entries;
       d.weight += r.weight;
       h.touched_.push_back(id);
+      first->push_back(to);
     }
     ++d.entry_matches[slot];
     ++d.matches;
+  }
+
+  static int on_match(unsigned id, unsigned long long /*from*/, unsigned long long to,
+                      unsigned /*flags*/, void* ctx) {
+    auto& self = *static_cast<HitRecorder*>(ctx);
+    const EntryRef& r = self.c->refs[id];
+    if ((r.check_left || r.check_right) && !self.whole(r, static_cast<std::size_t>(to))) return 0;
+    self.record(id, static_cast<std::size_t>(to));
     return 0;
+  }
+
+  static void on_word(void* ctx, std::uint32_t id, std::size_t to) {
+    static_cast<HitRecorder*>(ctx)->record(id, to);
+  }
+
+  // Puts the entries new in this scan (touched_ from t0 on; each one the tail of its
+  // dictionary's entries) in the order of their first hits' end offsets, ties in the order they
+  // were found. tmp is a buffer kept in the Scratch.
+  void order_first_hits(std::size_t t0, std::vector<std::uint64_t>& tmp) {
+    std::vector<std::uint64_t>& f = *first;
+    if (std::is_sorted(f.begin(), f.end())) return;
+    Hits& h = *hits;
+    const std::size_t n = f.size();
+    tmp.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      f[i] = (f[i] << 32) | i;  // offsets and counts fit: scan refuses text over UINT_MAX
+      const std::uint32_t id = h.touched_[t0 + i];
+      const DictionaryHits& d = h.dicts_[c->refs[id].dict];
+      tmp[i] = (std::uint64_t{id} << 32) | d.entry_matches[h.slot_[id]];
+    }
+    std::sort(f.begin(), f.end());
+    for (std::size_t i = n; i-- > 0;) {
+      DictionaryHits& d = h.dicts_[c->refs[h.touched_[t0 + i]].dict];
+      d.entries.pop_back();
+      d.entry_matches.pop_back();
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::uint64_t saved = tmp[f[k] & 0xffffffffu];
+      const auto id = static_cast<std::uint32_t>(saved >> 32);
+      const EntryRef& r = c->refs[id];
+      DictionaryHits& d = h.dicts_[r.dict];
+      h.slot_[id] = static_cast<std::uint32_t>(d.entries.size());
+      d.entries.push_back(r.local);
+      d.entry_matches.push_back(static_cast<std::uint32_t>(saved & 0xffffffffu));
+      h.touched_[t0 + k] = id;
+    }
   }
 };
 
@@ -215,8 +277,35 @@ std::size_t Matcher::database_bytes() const noexcept { return c_->db_bytes; }
 
 std::shared_ptr<const Matcher> Matcher::compile(std::vector<Dictionary> dicts,
                                                 const CompileOptions& options, Error& err) {
+  return Compiled::make(std::move(dicts), options, err, detail::TableUse::automatic);
+}
+
+std::shared_ptr<const Matcher> detail::compile_hyperscan_only(std::vector<Dictionary> dicts,
+                                                              const CompileOptions& options,
+                                                              Error& err) {
+  return Matcher::Compiled::make(std::move(dicts), options, err, detail::TableUse::never);
+}
+
+std::shared_ptr<const Matcher> detail::compile_word_table_always(std::vector<Dictionary> dicts,
+                                                                 const CompileOptions& options,
+                                                                 Error& err) {
+  return Matcher::Compiled::make(std::move(dicts), options, err, detail::TableUse::always);
+}
+
+std::shared_ptr<const Matcher> Matcher::Compiled::make(std::vector<Dictionary> dicts,
+                                                       const CompileOptions& options, Error& err,
+                                                       detail::TableUse table) {
   auto c = std::make_unique<Compiled>();
+  // Splitting every word of the text costs the same for ten entries as for ten thousand, while
+  // Hyperscan slows down as literals are added: below kMinTableWords it is the faster path.
+  std::size_t fitting = 0;
+  for (const Dictionary& d : dicts)
+    for (const Entry& e : d.entries) fitting += detail::WordTable::fits(e) ? 1 : 0;
+  const bool word_table =
+      table == detail::TableUse::always ||
+      (table == detail::TableUse::automatic && fitting >= detail::kMinTableWords);
   std::vector<detail::Compiled> exprs;
+  std::vector<bool> in_table;
   for (std::uint32_t d = 0; d < dicts.size(); ++d) {
     for (std::uint32_t i = 0; i < dicts[d].entries.size(); ++i) {
       const Entry& e = dicts[d].entries[i];
@@ -236,22 +325,30 @@ std::shared_ptr<const Matcher> Matcher::compile(std::vector<Dictionary> dicts,
       r.tokens_begin = static_cast<std::uint32_t>(c->tokens.size());
       r.tokens_count = static_cast<std::uint32_t>(x.tokens_reversed.size());
       c->tokens.insert(c->tokens.end(), x.tokens_reversed.begin(), x.tokens_reversed.end());
+      const auto id = static_cast<std::uint32_t>(c->refs.size());
       c->refs.push_back(r);
       exprs.push_back(std::move(x));
+      in_table.push_back(word_table && detail::WordTable::fits(e));
+      if (in_table.back()) c->words.add(e, id);
     }
   }
   c->dicts = std::move(dicts);
+  c->words.build();
 
   hs_platform_info_t plat{};
   if (hs_populate_platform(&plat) != HS_SUCCESS) {
     err = Error{"", 0, "Hyperscan cannot describe this platform"};
     return nullptr;
   }
-  c->key = make_cache_key(exprs, plat,
+  c->key = make_cache_key(exprs, in_table, plat,
                           options.version_for_tests.empty()
                               ? std::string_view(hs_version())
                               : std::string_view(options.version_for_tests));
-  if (exprs.empty()) return std::shared_ptr<const Matcher>(new Matcher(std::move(c)));
+  // The database holds what the word table does not; its ids are the global ones.
+  std::vector<std::uint32_t> hs_ids;
+  for (std::uint32_t i = 0; i < exprs.size(); ++i)
+    if (!in_table[i]) hs_ids.push_back(i);
+  if (hs_ids.empty()) return std::shared_ptr<const Matcher>(new Matcher(std::move(c)));
 
   const std::filesystem::path dir(options.cache_dir);
   const std::filesystem::path file = dir / (c->key + ".hsdb");
@@ -262,10 +359,10 @@ std::shared_ptr<const Matcher> Matcher::compile(std::vector<Dictionary> dicts,
   if (c->db == nullptr) {
     std::vector<const char*> patterns;
     std::vector<unsigned> flags, ids;
-    for (std::size_t i = 0; i < exprs.size(); ++i) {
+    for (const std::uint32_t i : hs_ids) {
       patterns.push_back(exprs[i].expression.c_str());
       flags.push_back(exprs[i].flags);
-      ids.push_back(static_cast<unsigned>(i));
+      ids.push_back(i);
     }
     hs_compile_error_t* cerr = nullptr;
     if (hs_compile_multi(patterns.data(), flags.data(), ids.data(),
@@ -273,8 +370,8 @@ std::shared_ptr<const Matcher> Matcher::compile(std::vector<Dictionary> dicts,
                          &cerr) != HS_SUCCESS) {
       const std::string msg = cerr != nullptr ? cerr->message : "unknown error";
       if (cerr != nullptr && cerr->expression >= 0 &&
-          static_cast<std::size_t>(cerr->expression) < c->refs.size()) {
-        const EntryRef& r = c->refs[static_cast<std::size_t>(cerr->expression)];
+          static_cast<std::size_t>(cerr->expression) < hs_ids.size()) {
+        const EntryRef& r = c->refs[hs_ids[static_cast<std::size_t>(cerr->expression)]];
         const Dictionary& d = c->dicts[r.dict];
         const Entry& e = d.entries[r.local];
         err = Error{where(d), e.line,
@@ -306,9 +403,9 @@ bool Matcher::scan(std::string_view text, Scratch& scratch, Hits& hits) const {
     hits.slot_.assign(c.refs.size(), kNoSlot);
     hits.touched_.clear();
   }
-  if (c.db == nullptr || text.empty()) return true;
+  if ((c.db == nullptr && c.words.empty()) || text.empty()) return true;
   if (text.size() > UINT_MAX) return false;  // hs_scan takes an unsigned length
-  if (scratch.fitted_ != c.serial) {
+  if (c.db != nullptr && scratch.fitted_ != c.serial) {
     // Grows an existing scratch only when this database needs more.
     if (hs_alloc_scratch(c.db, &scratch.s_) != HS_SUCCESS) return false;
     scratch.fitted_ = c.serial;
@@ -334,9 +431,17 @@ bool Matcher::scan(std::string_view text, Scratch& scratch, Hits& hits) const {
     }
     text = r;
   }
-  HitRecorder rec{&c, &hits, text.data(), text.size()};
-  return hs_scan(c.db, text.data(), static_cast<unsigned>(text.size()), 0, scratch.s_,
-                 &HitRecorder::on_match, &rec) == HS_SUCCESS;
+  scratch.first_.clear();
+  const std::size_t t0 = hits.touched_.size();
+  HitRecorder rec{&c, &hits, text.data(), text.size(), &scratch.first_};
+  c.words.scan(text, scratch.fold_, &HitRecorder::on_word, &rec);
+  const std::size_t from_words = hits.touched_.size() - t0;
+  const bool ok =
+      c.db == nullptr || hs_scan(c.db, text.data(), static_cast<unsigned>(text.size()), 0,
+                                 scratch.s_, &HitRecorder::on_match, &rec) == HS_SUCCESS;
+  if (from_words != 0 && hits.touched_.size() - t0 > from_words)
+    rec.order_first_hits(t0, scratch.order_);
+  return ok;
 }
 
 Scratch::Scratch(const Matcher& m) {
@@ -347,13 +452,19 @@ Scratch::~Scratch() { hs_free_scratch(s_); }
 Scratch::Scratch(Scratch&& o) noexcept
     : s_(std::exchange(o.s_, nullptr)),
       fitted_(std::exchange(o.fitted_, 0)),
-      repaired_(std::move(o.repaired_)) {}
+      repaired_(std::move(o.repaired_)),
+      fold_(std::move(o.fold_)),
+      first_(std::move(o.first_)),
+      order_(std::move(o.order_)) {}
 Scratch& Scratch::operator=(Scratch&& o) noexcept {
   if (this != &o) {
     hs_free_scratch(s_);
     s_ = std::exchange(o.s_, nullptr);
     fitted_ = std::exchange(o.fitted_, 0);
     repaired_ = std::move(o.repaired_);
+    fold_ = std::move(o.fold_);
+    first_ = std::move(o.first_);
+    order_ = std::move(o.order_);
   }
   return *this;
 }

@@ -25,6 +25,12 @@ std::string_view to_string(Flag f) noexcept {
   return "unknown_flag";
 }
 
+std::optional<Flag> flag_from_string(std::string_view s) noexcept {
+  for (const Flag f : kAllFlags)
+    if (to_string(f) == s) return f;
+  return std::nullopt;
+}
+
 std::string_view to_string(Origin o) noexcept {
   switch (o) {
     case Origin::file:

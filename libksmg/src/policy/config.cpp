@@ -58,6 +58,20 @@ std::optional<Module> module_from_string(std::string_view s) noexcept {
   return std::nullopt;
 }
 
+// "a, b or c" of the names of every value, for error messages.
+template <typename Range>
+std::string name_list(const Range& values) {
+  std::string out;
+  const std::size_t n = std::size(values);
+  std::size_t i = 0;
+  for (const auto& v : values) {
+    if (i != 0) out += i + 1 == n ? " or " : ", ";
+    out += to_string(v);
+    ++i;
+  }
+  return out;
+}
+
 // Fails with a message about a node (its source position) or the file as a whole.
 class Reader {
  public:
@@ -80,19 +94,32 @@ class Reader {
   bool read(const toml::table& root, Config& out) {
     for (const auto& [k, node] : root) {
       const std::string key(k.str());
+      bool ok = true;
       if (key == "limits") {
-        if (!table_of(node, key) || !read_limits(*node.as_table(), out.limits)) return false;
+        ok = table_of(node, key) && read_limits(*node.as_table(), out.limits);
       } else if (key == "modules") {
-        if (!table_of(node, key) || !read_modules(*node.as_table(), out.modules)) return false;
+        ok = table_of(node, key) && read_modules(*node.as_table(), out.modules);
       } else if (key == "actions") {
-        if (!table_of(node, key) || !read_actions(*node.as_table(), out.actions)) return false;
+        ok = table_of(node, key) && read_actions(*node.as_table(), out.actions);
+      } else if (key == "organization") {
+        ok = table_of(node, key) && read_organization(*node.as_table(), out);
+      } else if (key == "cache") {
+        ok = table_of(node, key) && read_cache(*node.as_table(), out);
       } else if (key == "dictionary") {
-        if (!read_dictionaries(node, out)) return false;
+        ok = read_dictionaries(node, out);
+      } else if (key == "expression" || key == "condition") {
+        ok = true;  // read below: they name dictionaries and expressions, wherever those are
       } else {
-        return fail(k.source(), key,
-                    "unknown section (expected limits, modules, actions or dictionary)");
+        ok = fail(k.source(), key,
+                  "unknown section (expected limits, modules, actions, organization, cache, "
+                  "dictionary, expression or condition)");
       }
+      if (!ok) return false;
     }
+    if (const toml::node* e = root.get("expression"); e != nullptr && !read_expressions(*e, out))
+      return false;
+    if (const toml::node* c = root.get("condition"); c != nullptr && !read_conditions(*c, out))
+      return false;
     return true;
   }
 
@@ -232,31 +259,296 @@ class Reader {
     return true;
   }
 
-  bool read_dictionaries(const toml::node& node, Config& out) {
+  // A non-empty string.
+  bool string_value(const toml::node& node, const std::string& key, std::string& out) {
+    const auto* s = node.as_string();
+    if (s == nullptr || s->get().empty()) return fail(&node, key, "expected a non-empty string");
+    out = s->get();
+    return true;
+  }
+
+  // A list of non-empty strings (a single string is a list of one).
+  bool string_list(const toml::node& node, const std::string& key, std::vector<std::string>& out,
+                   bool may_be_empty = false) {
+    out.clear();
+    if (node.is_string()) {
+      out.emplace_back();
+      return string_value(node, key, out.back());
+    }
     const auto* arr = node.as_array();
-    if (arr == nullptr || !arr->is_array_of_tables())
-      return fail(&node, "dictionary", "expected [[dictionary]] tables");
-    const std::filesystem::path base = std::filesystem::path(file_).parent_path();
+    if (arr == nullptr) return fail(&node, key, "expected a list of strings");
     for (std::size_t i = 0; i < arr->size(); ++i) {
-      const toml::table& t = *arr->get(i)->as_table();
+      out.emplace_back();
+      if (!string_value(*arr->get(i), key + "[" + std::to_string(i) + "]", out.back()))
+        return false;
+    }
+    if (out.empty() && !may_be_empty) return fail(&node, key, "expected at least one value");
+    return true;
+  }
+
+  // Names that expressions refer to: letters, digits, '_' and '-', not a keyword.
+  bool name_value(const toml::node& node, const std::string& key, std::string& out) {
+    if (!string_value(node, key, out)) return false;
+    if (out.size() > 128) return fail(&node, key, "a name has at most 128 characters");
+    for (const char c : out)
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '_' || c == '-'))
+        return fail(&node, key, "a name has only letters, digits, '_' and '-'");
+    if (out == "and" || out == "or" || out == "not")
+      return fail(&node, key, "'" + out + "' is a keyword of expressions, not a name");
+    return true;
+  }
+
+  bool array_of_tables(const toml::node& node, const std::string& key) {
+    const auto* arr = node.as_array();
+    return (arr != nullptr && arr->is_array_of_tables()) ||
+           fail(&node, key, "expected [[" + key + "]] tables");
+  }
+
+  bool read_organization(const toml::table& t, Config& out) {
+    for (const auto& [k, node] : t) {
+      const std::string key = "organization." + std::string(k.str());
+      if (k.str() != "domains") return fail(k.source(), key, "unknown key (expected domains)");
+      if (!string_list(node, key, out.organization_domains, true)) return false;
+      for (std::string& d : out.organization_domains) {
+        for (char& c : d)
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        while (!d.empty() && d.back() == '.') d.pop_back();
+        if (d.empty() || d.find_first_of(" @\t") != std::string::npos)
+          return fail(&node, key, "expected domain names such as \"example.org\"");
+      }
+    }
+    return true;
+  }
+
+  bool read_cache(const toml::table& t, Config& out) {
+    for (const auto& [k, node] : t) {
+      const std::string key = "cache." + std::string(k.str());
+      if (k.str() != "dir") return fail(k.source(), key, "unknown key (expected dir)");
+      const auto* s = node.as_string();
+      if (s == nullptr) return fail(&node, key, "expected a string (\"\" for no cache)");
+      out.cache_dir = relative_to_config(s->get());
+    }
+    return true;
+  }
+
+  std::string relative_to_config(const std::string& path) const {
+    if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+    return (std::filesystem::path(file_).parent_path() / path).string();
+  }
+
+  // Dictionaries and expressions share one namespace: expressions name both.
+  bool name_is_free(const toml::node& at, const std::string& key, const std::string& name,
+                    const Config& cfg) {
+    for (const DictionaryRef& d : cfg.dictionaries)
+      if (d.name == name) return fail(&at, key, "'" + name + "' is already a dictionary");
+    for (const match::NamedExpression& e : cfg.expressions)
+      if (e.name == name) return fail(&at, key, "'" + name + "' is already an expression");
+    return true;
+  }
+
+  bool read_dictionaries(const toml::node& node, Config& out) {
+    if (!array_of_tables(node, "dictionary")) return false;
+    const auto& arr = *node.as_array();
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const toml::table& t = *arr.get(i)->as_table();
       const std::string key = "dictionary[" + std::to_string(i) + "]";
       DictionaryRef ref;
       ref.line = t.source().begin.line;
       for (const auto& [k, v] : t) {
         const std::string sub = key + "." + std::string(k.str());
-        const auto* s = v.as_string();
-        if (k.str() != "name" && k.str() != "file")
-          return fail(k.source(), sub, "unknown key (expected name or file)");
-        if (s == nullptr || s->get().empty()) return fail(&v, sub, "expected a non-empty string");
-        (k.str() == "name" ? ref.name : ref.file) = s->get();
+        bool ok = true;
+        if (k.str() == "name") {
+          ok = name_value(v, sub, ref.name) && name_is_free(v, sub, ref.name, out);
+        } else if (k.str() == "file") {
+          ok = string_value(v, sub, ref.file);
+          ref.line = v.source().begin.line;  // a file that cannot be read is reported here
+        } else if (k.str() == "where") {
+          std::vector<std::string> places;
+          ok = string_list(v, sub, places);
+          ref.places = match::PlaceSet{};
+          for (std::size_t p = 0; ok && p < places.size(); ++p) {
+            const auto place = match::place_from_string(places[p]);
+            if (!place)
+              ok = fail(&v, sub,
+                        "unknown place '" + places[p] + "' (expected " +
+                            name_list(match::kAllPlaces) + ")");
+            else
+              ref.places.add(*place);
+          }
+        } else {
+          ok = fail(k.source(), sub, "unknown key (expected name, file or where)");
+        }
+        if (!ok) return false;
       }
       if (ref.name.empty() || ref.file.empty())
-        return fail(arr->get(i), key, "a dictionary needs a name and a file");
-      for (const DictionaryRef& other : out.dictionaries)
-        if (other.name == ref.name)
-          return fail(arr->get(i), key + ".name", "dictionary '" + ref.name + "' defined twice");
-      if (std::filesystem::path(ref.file).is_relative()) ref.file = (base / ref.file).string();
+        return fail(arr.get(i), key, "a dictionary needs a name and a file");
+      ref.file = relative_to_config(ref.file);
       out.dictionaries.push_back(std::move(ref));
+    }
+    return true;
+  }
+
+  std::vector<std::string> dictionary_names(const Config& cfg) const {
+    std::vector<std::string> names;
+    for (const DictionaryRef& d : cfg.dictionaries) names.push_back(d.name);
+    return names;
+  }
+
+  std::vector<std::string> expression_names(const Config& cfg) const {
+    std::vector<std::string> names;
+    for (const match::NamedExpression& e : cfg.expressions) names.push_back(e.name);
+    return names;
+  }
+
+  // An expression's text, checked against the names defined so far; an error points at the
+  // column inside the string (the opening quote is at the node's column).
+  bool expression_value(const toml::node& node, const std::string& key, const Config& cfg,
+                        std::string& out) {
+    if (!string_value(node, key, out)) return false;
+    match::RulesError e;
+    if (match::check_expression(out, dictionary_names(cfg), expression_names(cfg), e)) return true;
+    toml::source_region at = node.source();
+    at.begin.column += static_cast<toml::source_index>(e.column);
+    return fail(at, key, e.message);
+  }
+
+  bool read_expressions(const toml::node& node, Config& out) {
+    if (!array_of_tables(node, "expression")) return false;
+    const auto& arr = *node.as_array();
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const toml::table& t = *arr.get(i)->as_table();
+      const std::string key = "expression[" + std::to_string(i) + "]";
+      match::NamedExpression e;
+      e.line = t.source().begin.line;
+      // The name first, whatever the order in the file, so errors in 'match' can name it.
+      for (const auto& [k, v] : t)
+        if (k.str() != "name" && k.str() != "match")
+          return fail(k.source(), key + "." + std::string(k.str()),
+                      "unknown key (expected name or match)");
+      const toml::node* name = t.get("name");
+      const toml::node* text = t.get("match");
+      if (name == nullptr || text == nullptr)
+        return fail(arr.get(i), key, "an expression needs a name and a match");
+      if (!name_value(*name, key + ".name", e.name) ||
+          !name_is_free(*name, key + ".name", e.name, out) ||
+          !expression_value(*text, key + ".match", out, e.text))
+        return false;
+      out.expressions.push_back(std::move(e));
+    }
+    return true;
+  }
+
+  bool size_or_count(const toml::node& node, const std::string& key, bool bytes,
+                     std::uint64_t& out) {
+    if (const auto* i = node.as_integer(); i != nullptr && i->get() == 0) {
+      out = 0;
+      return true;
+    }
+    std::size_t v = 0;
+    if (!size_value(node, key, bytes, v)) return false;
+    out = v;
+    return true;
+  }
+
+  bool read_object_filter(const toml::node& node, const std::string& key, match::ObjectFilter& f) {
+    const auto* t = node.as_table();
+    if (t == nullptr)
+      return fail(&node, key, "expected an inline table such as { min_size = \"20M\" }");
+    for (const auto& [k, v] : *t) {
+      const std::string sub = key + "." + std::string(k.str());
+      const std::string_view name = k.str();
+      bool ok = true;
+      std::uint64_t n = 0;
+      if (name == "names") {
+        ok = string_list(v, sub, f.names);
+      } else if (name == "declared_types") {
+        ok = string_list(v, sub, f.declared_types);
+      } else if (name == "true_types") {
+        ok = string_list(v, sub, f.true_types);
+      } else if (name == "categories") {
+        std::vector<std::string> list;
+        ok = string_list(v, sub, list);
+        for (std::size_t i = 0; ok && i < list.size(); ++i) {
+          const auto c = filetype::category_from_string(list[i]);
+          if (!c)
+            ok = fail(&v, sub,
+                      "unknown category '" + list[i] + "' (expected " +
+                          name_list(filetype::kAllCategories) + ")");
+          else
+            f.categories.push_back(*c);
+        }
+      } else if (name == "flags") {
+        std::vector<std::string> list;
+        ok = string_list(v, sub, list);
+        for (std::size_t i = 0; ok && i < list.size(); ++i) {
+          const auto fl = objects::flag_from_string(list[i]);
+          if (!fl)
+            ok = fail(
+                &v, sub,
+                "unknown flag '" + list[i] + "' (expected " + name_list(objects::kAllFlags) + ")");
+          else
+            f.flags.add(*fl);
+        }
+      } else if (name == "min_size") {
+        ok = size_or_count(v, sub, true, f.min_size);
+      } else if (name == "max_size") {
+        ok = size_or_count(v, sub, true, f.max_size);
+      } else if (name == "min_depth" || name == "max_depth") {
+        ok = size_or_count(v, sub, false, n);
+        if (ok && n > 1000) ok = fail(&v, sub, "expected a depth of at most 1000");
+        (name == "min_depth" ? f.min_depth : f.max_depth) = static_cast<std::uint32_t>(n);
+      } else {
+        ok = fail(k.source(), sub,
+                  "unknown key (expected names, declared_types, true_types, categories, flags, "
+                  "min_size, max_size, min_depth or max_depth)");
+      }
+      if (!ok) return false;
+    }
+    if (f.min_size > f.max_size) return fail(&node, key, "min_size is above max_size");
+    if (f.min_depth > f.max_depth) return fail(&node, key, "min_depth is above max_depth");
+    return true;
+  }
+
+  bool read_conditions(const toml::node& node, Config& out) {
+    if (!array_of_tables(node, "condition")) return false;
+    const auto& arr = *node.as_array();
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const toml::table& t = *arr.get(i)->as_table();
+      const std::string key = "condition[" + std::to_string(i) + "]";
+      match::Condition c;
+      c.line = t.source().begin.line;
+      for (const auto& [k, v] : t) {
+        const std::string sub = key + "." + std::string(k.str());
+        const std::string_view name = k.str();
+        bool ok = true;
+        if (name == "name") {
+          ok = name_value(v, sub, c.name);
+          for (const match::Condition& other : out.conditions)
+            if (ok && other.name == c.name)
+              ok = fail(&v, sub, "condition '" + c.name + "' defined twice");
+        } else if (name == "expression") {
+          ok = expression_value(v, sub, out, c.expression);
+        } else if (name == "object") {
+          c.object.emplace();
+          ok = read_object_filter(v, sub, *c.object);
+        } else if (name == "from_outside") {
+          ok = flag_value(v, sub, c.from_outside);
+        } else if (name == "action") {
+          c.decision.emplace();
+          ok = decision_value(v, sub, *c.decision);
+        } else {
+          ok = fail(k.source(), sub,
+                    "unknown key (expected name, expression, object, from_outside or action)");
+        }
+        if (!ok) return false;
+      }
+      if (c.name.empty()) return fail(arr.get(i), key, "a condition needs a name");
+      if (c.expression.empty() && !c.object && !c.from_outside)
+        return fail(arr.get(i), key,
+                    "condition '" + c.name +
+                        "' tests nothing (give it an expression, an object or from_outside)");
+      out.conditions.push_back(std::move(c));
     }
     return true;
   }

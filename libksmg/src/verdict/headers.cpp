@@ -67,7 +67,9 @@ const ModuleResult* result_of(const Verdict& v, Module m) noexcept {
 // "Infected, EICAR-Test-File" style: the status, then what the first finding names.
 std::string status_value(const ModuleResult& r) {
   std::string value = capitalized(to_string(r.status));
-  if (!r.findings.empty() && !r.findings.front().what.empty())
+  // A clean result may still list what it saw (dictionary words no condition used): that is
+  // for reports, not for the header.
+  if (r.status != Status::clean && !r.findings.empty() && !r.findings.front().what.empty())
     value += ", " + r.findings.front().what;
   return value;
 }

@@ -44,7 +44,7 @@ bool has_extras(const Extras& e) noexcept {
          e.notify_recipients || e.notify_admin || !e.subject_tag.empty();
 }
 
-void merge(Extras& into, const Extras& e) {
+void merge_extras(Extras& into, const Extras& e) {
   into.backup = into.backup || e.backup;
   into.add_warning = into.add_warning || e.add_warning;
   into.remove_attachments = into.remove_attachments || e.remove_attachments;
@@ -168,14 +168,19 @@ const Decision& ActionTable::get(Module m, Status s) const noexcept {
   return table_[index_of(m) * kStatusCount + index_of(s)];
 }
 
+void merge(Decision& into, const Decision& d) {
+  into.action = std::max(into.action, d.action);
+  merge_extras(into.extras, d.extras);
+}
+
 Verdict aggregate(std::vector<ModuleResult> results, const ActionTable& table,
                   std::vector<std::string> rule_ids) {
   Verdict v;
   v.rule_ids = std::move(rule_ids);
   const ModuleResult* decider = nullptr;
   for (const ModuleResult& r : results) {
-    const Decision& d = table.get(r.module, r.status);
-    if (has_extras(d.extras)) merge(v.extras, d.extras);
+    const Decision& d = r.decision ? *r.decision : table.get(r.module, r.status);
+    if (has_extras(d.extras)) merge_extras(v.extras, d.extras);
     // The most severe action decides; among deliveries, the first result that changes what is
     // delivered (a subject tag, a warning) gives the reason.
     if (d.action > v.action || (decider == nullptr && has_extras(d.extras))) {

@@ -1,0 +1,115 @@
+// ksmg/engine.hpp — one call to scan a message: the Engine (everything compiled from a
+// configuration), the per-thread Scanner, and the EngineHolder that reloads without stopping.
+//
+//   ksmg::policy::ConfigError err;
+//   auto engine = ksmg::Engine::load("/etc/ksmg/ksmg.toml", err);   // null: err says where
+//   ksmg::Scanner scanner;                                          // one per thread
+//   ksmg::ScanReport r = scanner.scan_message(*engine, raw_bytes, {.sender = "a@example.org"});
+//   r.verdict.action, r.verdict.reason, r.headers ...
+//
+// An Engine is immutable and shared by every thread as std::shared_ptr<const Engine>. A reload
+// compiles a new one off the hot path and swaps it in (EngineHolder); scans in flight finish on
+// the engine they started with, and a configuration that does not compile never replaces the
+// working one. Modules arrive issue by issue: a module that is not built yet reports nothing.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ksmg/content_filter.hpp"
+#include "ksmg/limits.hpp"
+#include "ksmg/objects.hpp"
+#include "ksmg/policy.hpp"
+#include "ksmg/verdict.hpp"
+
+namespace ksmg {
+
+// What the front-end knows about a message beyond its bytes.
+struct Envelope {
+  std::string sender;  // MAIL FROM address; "" lets the From header stand for it
+  std::vector<std::string> recipients;
+  std::string client_address;
+};
+
+class Engine {
+ public:
+  // Loads the dictionaries the configuration names and compiles every rule. Null with err set
+  // (file, line and key of the configuration or dictionary at fault) when anything fails.
+  [[nodiscard]] static std::shared_ptr<const Engine> compile(policy::Config config,
+                                                             policy::ConfigError& err);
+  // load_config() then compile().
+  [[nodiscard]] static std::shared_ptr<const Engine> load(const std::string& config_path,
+                                                          policy::ConfigError& err);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  [[nodiscard]] const policy::Config& config() const noexcept;
+  [[nodiscard]] const match::ContentFilter& content_filter() const noexcept;
+  // Increases with every engine compiled in this process (logs, X-KSMG headers, tests).
+  [[nodiscard]] std::uint64_t generation() const noexcept;
+  // True when the sender's domain (or a parent domain of it) is none of [organization] domains.
+  [[nodiscard]] bool from_outside(std::string_view sender_address) const;
+
+  struct Compiled;  // internal
+
+ private:
+  explicit Engine(std::unique_ptr<Compiled> c);
+  std::unique_ptr<Compiled> c_;
+};
+
+struct ScanReport {
+  verdict::Verdict verdict;
+  // The X-KSMG-* fields to add to the message (verdict::x_headers()).
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool scanned_as_message = true;  // false: the input was scanned as one attachment
+  std::size_t objects = 0;         // objects in the message's tree
+  objects::FlagSet flags;          // union over the objects
+  LimitSet limits;                 // limits crossed anywhere in the message
+  std::uint64_t engine_generation = 0;
+};
+
+// Per-thread scanning state; cheap to keep, not to be shared between threads at once. It works
+// with any engine, so a thread keeps its Scanner across reloads.
+class Scanner {
+ public:
+  Scanner();
+  ~Scanner();
+  Scanner(Scanner&&) noexcept;
+  Scanner& operator=(Scanner&&) noexcept;
+  Scanner(const Scanner&) = delete;
+  Scanner& operator=(const Scanner&) = delete;
+
+  // A mail message (RFC 5322 bytes; an mbox "From " line first is skipped).
+  [[nodiscard]] ScanReport scan_message(const Engine& engine, std::string_view raw,
+                                        const Envelope& envelope = {});
+  // A file that is not a mail message, scanned as one attachment called `name`.
+  [[nodiscard]] ScanReport scan_file(const Engine& engine, std::string_view name,
+                                     std::string_view bytes);
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+// The engine in service, swapped atomically on reload.
+class EngineHolder {
+ public:
+  explicit EngineHolder(std::shared_ptr<const Engine> engine);
+
+  [[nodiscard]] std::shared_ptr<const Engine> get() const noexcept;
+  // Compiles the configuration at `config_path`; on success the new engine replaces the old one
+  // and true is returned. On failure the engine in service stays and err says why.
+  bool reload(const std::string& config_path, policy::ConfigError& err);
+  void replace(std::shared_ptr<const Engine> engine) noexcept;
+
+ private:
+  std::atomic<std::shared_ptr<const Engine>> engine_;
+};
+
+}  // namespace ksmg

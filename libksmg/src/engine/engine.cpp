@@ -1,0 +1,178 @@
+// engine.cpp — owns the Engine (the configuration compiled: dictionaries loaded, content filter
+// built), the per-thread Scanner that runs one message through parse, object tree, the modules
+// and the verdict, and the EngineHolder that swaps engines on reload.
+#include "ksmg/engine.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <utility>
+
+#include "mime/ascii.hpp"
+
+namespace ksmg {
+
+namespace {
+
+std::uint64_t next_generation() {
+  static std::atomic<std::uint64_t> generation{0};
+  return generation.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+// The domain of an address: after the last '@', lower case, without a trailing dot and the
+// angle brackets or whitespace an SMTP front-end may pass on.
+std::string domain_of(std::string_view address) {
+  while (!address.empty() && (address.back() == '>' || mime::detail::is_lwsp(address.back())))
+    address.remove_suffix(1);
+  const std::size_t at = address.rfind('@');
+  if (at == std::string_view::npos) return {};
+  std::string d = mime::detail::to_lower(address.substr(at + 1));
+  while (!d.empty() && d.back() == '.') d.pop_back();
+  return d;
+}
+
+}  // namespace
+
+struct Engine::Compiled {
+  policy::Config config;
+  std::shared_ptr<const match::ContentFilter> content_filter;
+  std::uint64_t generation = next_generation();
+};
+
+Engine::Engine(std::unique_ptr<Compiled> c) : c_(std::move(c)) {}
+Engine::~Engine() = default;
+
+const policy::Config& Engine::config() const noexcept { return c_->config; }
+const match::ContentFilter& Engine::content_filter() const noexcept { return *c_->content_filter; }
+std::uint64_t Engine::generation() const noexcept { return c_->generation; }
+
+bool Engine::from_outside(std::string_view sender_address) const {
+  const std::string domain = domain_of(sender_address);
+  if (domain.empty()) return true;  // the null sender (bounces) and garbage are not ours
+  for (const std::string& own : c_->config.organization_domains) {
+    if (domain == own) return false;
+    if (domain.size() > own.size() && domain.ends_with(own) &&
+        domain[domain.size() - own.size() - 1] == '.')
+      return false;
+  }
+  return true;
+}
+
+std::shared_ptr<const Engine> Engine::compile(policy::Config config, policy::ConfigError& err) {
+  auto c = std::make_unique<Compiled>();
+  match::FilterRules rules;
+  for (std::size_t i = 0; i < config.dictionaries.size(); ++i) {
+    const policy::DictionaryRef& ref = config.dictionaries[i];
+    match::FilterDictionary fd;
+    fd.places = ref.places;
+    match::Error e;
+    if (!match::load_dictionary(ref.file, ref.name, fd.dictionary, e)) {
+      // A file that cannot be read is the configuration's fault: point at its entry there.
+      if (e.line == 0)
+        err = policy::ConfigError{config.file, ref.line, 0,
+                                  "dictionary[" + std::to_string(i) + "].file", e.to_string()};
+      else
+        err = policy::ConfigError{e.file, e.line, 0, "dictionary '" + ref.name + "'", e.message};
+      return nullptr;
+    }
+    rules.dictionaries.push_back(std::move(fd));
+  }
+  rules.expressions = config.expressions;
+  rules.conditions = config.conditions;
+  rules.triggered = config.actions.get(verdict::Module::content_filter, verdict::Status::triggered);
+  match::CompileOptions options;
+  options.cache_dir = config.cache_dir;
+  match::RulesError e;
+  c->content_filter = match::ContentFilter::compile(std::move(rules), config.file, options, e);
+  if (c->content_filter == nullptr) {
+    err = policy::ConfigError{e.file, e.line, e.column, e.rule, e.message};
+    return nullptr;
+  }
+  c->config = std::move(config);
+  return std::shared_ptr<const Engine>(new Engine(std::move(c)));
+}
+
+std::shared_ptr<const Engine> Engine::load(const std::string& config_path,
+                                           policy::ConfigError& err) {
+  policy::Config config;
+  if (!policy::load_config(config_path, config, err)) return nullptr;
+  return compile(std::move(config), err);
+}
+
+struct Scanner::State {
+  match::ContentScratch content;
+};
+
+Scanner::Scanner() : s_(std::make_unique<State>()) {}
+Scanner::~Scanner() = default;
+Scanner::Scanner(Scanner&&) noexcept = default;
+Scanner& Scanner::operator=(Scanner&&) noexcept = default;
+
+namespace {
+
+// The modules that run, in order, then the verdict and its headers.
+ScanReport finish(const Engine& engine, const mime::Message* message,
+                  const objects::ObjectTree& tree, const match::MessageContext& context,
+                  match::ContentScratch& content) {
+  const policy::Config& cfg = engine.config();
+  std::vector<verdict::ModuleResult> results;
+  if (cfg.modules.content_filter) {
+    results.push_back(engine.content_filter().scan(message, tree, context, content));
+  } else {
+    verdict::ModuleResult off;
+    off.module = verdict::Module::content_filter;
+    off.status = verdict::Status::not_scanned;
+    off.info = "switched off";
+    results.push_back(std::move(off));
+  }
+  ScanReport r;
+  r.verdict = verdict::aggregate(std::move(results), cfg.actions);
+  r.headers = verdict::x_headers(r.verdict);
+  r.objects = tree.objects().size();
+  r.flags = tree.all_flags();
+  r.limits = tree.all_limits();
+  r.engine_generation = engine.generation();
+  return r;
+}
+
+}  // namespace
+
+ScanReport Scanner::scan_message(const Engine& engine, std::string_view raw,
+                                 const Envelope& envelope) {
+  const mime::Message message = mime::Message::parse(raw, engine.config().limits);
+  const objects::ObjectTree tree = objects::ObjectTree::of_message(message);
+  match::MessageContext context;
+  if (!envelope.sender.empty()) {
+    context.from_outside = engine.from_outside(envelope.sender);
+  } else {
+    const std::vector<mime::Address> from = message.addresses("From");
+    context.from_outside = from.empty() || engine.from_outside(from.front().address);
+  }
+  return finish(engine, &message, tree, context, s_->content);
+}
+
+ScanReport Scanner::scan_file(const Engine& engine, std::string_view name, std::string_view bytes) {
+  const objects::ObjectTree tree =
+      objects::ObjectTree::of_file(name, bytes, engine.config().limits);
+  ScanReport r = finish(engine, nullptr, tree, match::MessageContext{}, s_->content);
+  r.scanned_as_message = false;
+  return r;
+}
+
+EngineHolder::EngineHolder(std::shared_ptr<const Engine> engine) : engine_(std::move(engine)) {}
+
+std::shared_ptr<const Engine> EngineHolder::get() const noexcept {
+  return engine_.load(std::memory_order_acquire);
+}
+
+bool EngineHolder::reload(const std::string& config_path, policy::ConfigError& err) {
+  std::shared_ptr<const Engine> fresh = Engine::load(config_path, err);
+  if (fresh == nullptr) return false;
+  replace(std::move(fresh));
+  return true;
+}
+
+void EngineHolder::replace(std::shared_ptr<const Engine> engine) noexcept {
+  engine_.store(std::move(engine), std::memory_order_release);
+}
+
+}  // namespace ksmg

@@ -604,6 +604,17 @@ from_outside = true
   // The envelope sender outranks the From header, both ways.
   EXPECT_TRUE(fired(cf(s.scan_message(*e, inside, sent_by("x@elsewhere.test"))), "leak-out"));
   EXPECT_FALSE(fired(cf(s.scan_message(*e, outside, sent_by("bob@mail.example.org"))), "leak-out"));
+  // A From header with an outside mailbox next to an inside one (or a second From field) is
+  // outside: an inside address added to a forged message must not open the door.
+  for (const std::string& from :
+       {std::string("From: alice@example.org, mallory@evil.test"),
+        std::string("From: alice@example.org\r\nFrom: mallory@evil.test")}) {
+    std::string forged = inside;
+    const std::size_t at = forged.find("From: Alice <alice@example.org>");
+    ASSERT_NE(at, std::string::npos);
+    forged.replace(at, std::string("From: Alice <alice@example.org>").size(), from);
+    EXPECT_TRUE(fired(cf(s.scan_message(*e, forged)), "leak-out")) << from;
+  }
   // Without [organization] every sender is outside.
   const auto open = engine(std::string(R"(
 [[dictionary]]

@@ -144,8 +144,13 @@ ScanReport Scanner::scan_message(const Engine& engine, std::string_view raw,
   if (!envelope.sender.empty()) {
     context.from_outside = engine.from_outside(envelope.sender);
   } else {
+    // Every mailbox of every From field must be inside: a forged message does not become
+    // inside by adding an inside address to an outside one.
     const std::vector<mime::Address> from = message.addresses("From");
-    context.from_outside = from.empty() || engine.from_outside(from.front().address);
+    context.from_outside =
+        from.empty() || std::any_of(from.begin(), from.end(), [&](const mime::Address& a) {
+          return engine.from_outside(a.address);
+        });
   }
   return finish(engine, &message, tree, context, s_->content);
 }

@@ -26,12 +26,15 @@
 namespace ksmg::match::detail {
 namespace {
 
+#if !defined(__SSE2__)
+// The word bytes of ASCII, for the classifier where SSE2 is missing.
 constexpr std::array<bool, 256> kAsciiWord = [] {
   std::array<bool, 256> t{};
   for (int c = 0; c < 128; ++c)
     t[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
   return t;
 }();
+#endif
 
 constexpr std::array<unsigned char, 128> kLower = [] {
   std::array<unsigned char, 128> t{};

@@ -32,6 +32,7 @@
 #include "ksmg/engine.hpp"
 #include "ksmg/mime.hpp"
 #include "ksmg/objects.hpp"
+#include "options.hpp"
 
 namespace {
 
@@ -108,15 +109,8 @@ Options parse_args(int argc, char** argv) {
       std::fwrite(kUsage.data(), 1, kUsage.size(), stdout);
       std::exit(0);
     }
-    // Accept both "--opt value" and "--opt=value".
-    std::string_view name = arg;
-    std::string_view value;
-    bool has_value = false;
-    if (const auto eq = arg.find('='); eq != std::string_view::npos) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_value = true;
-    }
+    // Options with a value: "--opt value" or "--opt=value".
+    auto [name, value, has_value] = ksmg::frontend::split_option(arg);
     if (name != "--stage" && name != "--threads" && name != "--seconds" && name != "--iterations" &&
         name != "--config") {
       usage_error("unknown option " + std::string(arg));

@@ -50,6 +50,7 @@
 #include "ksmg/mbox.hpp"
 #include "ksmg/policy.hpp"
 #include "ksmg/verdict.hpp"
+#include "options.hpp"
 
 namespace ksmg::cli {
 namespace {
@@ -109,14 +110,7 @@ ParsedArgs parse_args(std::span<const std::string_view> args) {
       return r;
     }
     // Options with a value: "--opt value" or "--opt=value".
-    std::string_view name = a;
-    std::string_view value;
-    bool has_value = false;
-    if (const auto eq = a.find('='); eq != std::string_view::npos) {
-      name = a.substr(0, eq);
-      value = a.substr(eq + 1);
-      has_value = true;
-    }
+    auto [name, value, has_value] = ksmg::frontend::split_option(a);
     if (name != "--config" && name != "--av-db" && name != "--threads") {
       say("ksmg scan: unknown option '" + std::string(a) + "'\n" + kUsage);
       r.exit_code = 2;

@@ -21,7 +21,6 @@
 
 #include "bench_corpus.hpp"
 #include "bench_dictionaries.hpp"
-#include "inputs.hpp"
 #include "ksmg/content_filter.hpp"
 #include "ksmg/mime.hpp"
 #include "ksmg/objects.hpp"
@@ -32,8 +31,8 @@ using ksmg::match::ContentFilter;
 using ksmg::match::ContentScratch;
 using ksmg::match::Dictionary;
 
+// The corpus's messages parsed, with their object trees (views into corpus_messages()).
 struct Parsed {
-  std::vector<std::string> raw;
   std::vector<std::unique_ptr<ksmg::mime::Message>> messages;
   std::vector<ksmg::objects::ObjectTree> trees;
   std::uint64_t bytes = 0;
@@ -43,17 +42,13 @@ struct Parsed {
 const Parsed& corpus() {
   static const Parsed p = [] {
     Parsed out;
-    if (out.error = ksmg::bench::corpus_missing(); !out.error.empty()) return out;
-    ksmg::frontend::for_each_input({ksmg::bench::corpus_dir()}, [&](ksmg::frontend::InputFile& f) {
-      if (!f.readable) return;
-      for (std::string_view raw : ksmg::frontend::messages_in(f.data)) out.raw.emplace_back(raw);
-    });
-    for (const std::string& r : out.raw) {
+    const ksmg::bench::InputSet& raw = ksmg::bench::corpus_messages();
+    if (out.error = raw.error; !out.error.empty()) return out;
+    for (const std::string& r : raw.items) {
       out.messages.push_back(std::make_unique<ksmg::mime::Message>(ksmg::mime::Message::parse(r)));
       out.trees.push_back(ksmg::objects::ObjectTree::of_message(*out.messages.back()));
-      out.bytes += r.size();
     }
-    if (out.raw.empty()) out.error = "the corpus holds no messages";
+    out.bytes = raw.bytes;
     return out;
   }();
   return p;

@@ -1,6 +1,7 @@
 // bench_corpus.hpp — what the benchmarks share: where the SpamAssassin corpus is ($KSMG_CORPUS_DIR,
 // else <repo>/.cache/spamassassin, filled by scripts/fetch-corpus.sh) and what they say when it
-// is missing; a set of inputs held in memory; and one pass over a set as one iteration.
+// is missing; a set of inputs held in memory, the corpus's messages as one; and one pass over a
+// set as one iteration.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -11,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "inputs.hpp"
 
 #ifndef KSMG_SOURCE_DIR
 #error "KSMG_SOURCE_DIR must be defined by the build"
@@ -38,6 +41,24 @@ struct InputSet {
   std::uint64_t bytes = 0;
   std::string error;
 };
+
+// Every message of the corpus (mbox files split), as read, loaded once.
+inline const InputSet& corpus_messages() {
+  static const InputSet s = [] {
+    InputSet out;
+    if (out.error = corpus_missing(); !out.error.empty()) return out;
+    frontend::for_each_input({corpus_dir()}, [&](frontend::InputFile& f) {
+      if (!f.readable) return;
+      for (std::string_view m : frontend::messages_in(f.data)) {
+        out.items.emplace_back(m);
+        out.bytes += m.size();
+      }
+    });
+    if (out.items.empty()) out.error = "the corpus holds no messages";
+    return out;
+  }();
+  return s;
+}
 
 // One iteration is one pass over the set: fn(index, item) on every item. Reports bytes and
 // items per second, and the number of items.

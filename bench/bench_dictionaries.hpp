@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "bench_corpus.hpp"
-#include "inputs.hpp"
 #include "ksmg/match.hpp"
 #include "ksmg/mime.hpp"
 
@@ -30,17 +29,14 @@ using ksmg::match::EntryKind;
 inline const InputSet& corpus_text() {
   static const InputSet s = [] {
     InputSet out;
-    if (out.error = corpus_missing(); !out.error.empty()) return out;
-    ksmg::frontend::for_each_input({corpus_dir()}, [&](ksmg::frontend::InputFile& f) {
-      if (!f.readable) return;
-      for (std::string_view raw : ksmg::frontend::messages_in(f.data)) {
-        const auto msg = ksmg::mime::Message::parse(raw);
-        if (const auto* subject = msg.header("Subject"); subject != nullptr)
-          out.items.push_back(subject->decoded());
-        for (const auto& p : msg.parts())
-          if (p.is_leaf() && p.is_text()) out.items.push_back(msg.text(p, true).data);
-      }
-    });
+    if (out.error = corpus_messages().error; !out.error.empty()) return out;
+    for (const std::string& raw : corpus_messages().items) {
+      const auto msg = ksmg::mime::Message::parse(raw);
+      if (const auto* subject = msg.header("Subject"); subject != nullptr)
+        out.items.push_back(subject->decoded());
+      for (const auto& p : msg.parts())
+        if (p.is_leaf() && p.is_text()) out.items.push_back(msg.text(p, true).data);
+    }
     for (const std::string& t : out.items) out.bytes += t.size();
     if (out.items.empty()) out.error = "the corpus holds no text";
     return out;

@@ -27,24 +27,8 @@ namespace {
 using ksmg::mime::Message;
 using ksmg::objects::ObjectTree;
 
+using ksmg::bench::corpus_messages;
 using ksmg::bench::InputSet;
-
-const InputSet& corpus() {
-  static const InputSet s = [] {
-    InputSet out;
-    if (out.error = ksmg::bench::corpus_missing(); !out.error.empty()) return out;
-    ksmg::frontend::for_each_input({ksmg::bench::corpus_dir()}, [&](ksmg::frontend::InputFile& f) {
-      if (!f.readable) return;
-      for (std::string_view m : ksmg::frontend::messages_in(f.data)) {
-        out.items.emplace_back(m);
-        out.bytes += m.size();
-      }
-    });
-    if (out.items.empty()) out.error = "the corpus holds no messages";
-    return out;
-  }();
-  return s;
-}
 
 const InputSet& attachments() {
   static const InputSet s = [] {
@@ -73,14 +57,14 @@ const InputSet& attachments() {
 }
 
 void BM_parse_only_corpus(benchmark::State& state) {
-  ksmg::bench::run_over(state, corpus(), [](std::size_t, std::string_view raw) {
+  ksmg::bench::run_over(state, corpus_messages(), [](std::size_t, std::string_view raw) {
     const Message m = Message::parse(raw);
     return m.parts().size();
   });
 }
 
 void BM_objects_corpus(benchmark::State& state) {
-  ksmg::bench::run_over(state, corpus(), [](std::size_t, std::string_view raw) {
+  ksmg::bench::run_over(state, corpus_messages(), [](std::size_t, std::string_view raw) {
     const Message m = Message::parse(raw);
     return ObjectTree::of_message(m).objects().size();
   });
@@ -88,7 +72,7 @@ void BM_objects_corpus(benchmark::State& state) {
 
 // The peer: the same leaves, decoded, each handed to libmagic and hashed; nothing unpacked.
 void BM_naive_libmagic_tree_corpus(benchmark::State& state) {
-  ksmg::bench::run_over(state, corpus(), [](std::size_t, std::string_view raw) {
+  ksmg::bench::run_over(state, corpus_messages(), [](std::size_t, std::string_view raw) {
     const Message m = Message::parse(raw);
     std::size_t n = 0;
     for (const auto& p : m.parts()) {

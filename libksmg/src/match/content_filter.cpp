@@ -118,6 +118,7 @@ struct CompiledCondition {
 struct ContentFilter::Compiled {
   FilterRules rules;
   std::vector<PlaceGroup> groups;
+  PlaceSet wanted;  // places some group looks in
   std::vector<detail::Expression> expressions;
   std::vector<CompiledCondition> conditions;
   // Global dictionary index → (group, index in the group's matcher).
@@ -195,6 +196,8 @@ std::shared_ptr<const ContentFilter> ContentFilter::compile(FilterRules rules,
       c->groups.push_back(PlaceGroup{d.places, nullptr, {}});
       group_dicts.emplace_back();
     }
+    for (const Place p : kAllPlaces)
+      if (d.places.has(p)) c->wanted.add(p);
     c->where_compiled[i] = {static_cast<std::uint32_t>(g),
                             static_cast<std::uint32_t>(c->groups[g].dictionaries.size())};
     c->groups[g].dictionaries.push_back(i);
@@ -347,10 +350,7 @@ verdict::ModuleResult ContentFilter::scan(const mime::Message* message,
     for (Hits& h : gs.hits) h.clear();
     for (Hits& h : gs.alternatives) h.clear();
   }
-  PlaceSet wanted;
-  for (const PlaceGroup& g : c.groups)
-    for (const Place p : kAllPlaces)
-      if (g.places.has(p)) wanted.add(p);
+  const PlaceSet wanted = c.wanted;
 
   bool ok = true;
   // Scans a text of a place with every database that looks there; alternative: the slot in

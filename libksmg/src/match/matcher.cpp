@@ -298,14 +298,15 @@ std::shared_ptr<const Matcher> Matcher::Compiled::make(std::vector<Dictionary> d
   auto c = std::make_unique<Compiled>();
   // Splitting every word of the text costs the same for ten entries as for ten thousand, while
   // Hyperscan slows down as literals are added: below kMinTableWords it is the faster path.
-  std::size_t fitting = 0;
-  for (const Dictionary& d : dicts)
-    for (const Entry& e : d.entries) fitting += detail::WordTable::fits(e) ? 1 : 0;
-  const bool word_table =
-      table == detail::TableUse::always ||
-      (table == detail::TableUse::automatic && fitting >= detail::kMinTableWords);
-  std::vector<detail::Compiled> exprs;
+  // in_table[global id]: the entry fits the word table, and the table is used.
   std::vector<bool> in_table;
+  for (const Dictionary& d : dicts)
+    for (const Entry& e : d.entries) in_table.push_back(detail::WordTable::fits(e));
+  const auto fitting = static_cast<std::size_t>(std::count(in_table.begin(), in_table.end(), true));
+  if (table == detail::TableUse::never ||
+      (table == detail::TableUse::automatic && fitting < detail::kMinTableWords))
+    in_table.assign(in_table.size(), false);
+  std::vector<detail::Compiled> exprs;
   for (std::uint32_t d = 0; d < dicts.size(); ++d) {
     for (std::uint32_t i = 0; i < dicts[d].entries.size(); ++i) {
       const Entry& e = dicts[d].entries[i];
@@ -328,8 +329,7 @@ std::shared_ptr<const Matcher> Matcher::Compiled::make(std::vector<Dictionary> d
       const auto id = static_cast<std::uint32_t>(c->refs.size());
       c->refs.push_back(r);
       exprs.push_back(std::move(x));
-      in_table.push_back(word_table && detail::WordTable::fits(e));
-      if (in_table.back()) c->words.add(e, id);
+      if (in_table[id]) c->words.add(e, id);
     }
   }
   c->dicts = std::move(dicts);

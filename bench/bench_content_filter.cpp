@@ -31,29 +31,6 @@ using ksmg::match::ContentFilter;
 using ksmg::match::ContentScratch;
 using ksmg::match::Dictionary;
 
-// The corpus's messages parsed, with their object trees (views into corpus_messages()).
-struct Parsed {
-  std::vector<std::unique_ptr<ksmg::mime::Message>> messages;
-  std::vector<ksmg::objects::ObjectTree> trees;
-  std::uint64_t bytes = 0;
-  std::string error;
-};
-
-const Parsed& corpus() {
-  static const Parsed p = [] {
-    Parsed out;
-    const ksmg::bench::InputSet& raw = ksmg::bench::corpus_messages();
-    if (out.error = raw.error; !out.error.empty()) return out;
-    for (const std::string& r : raw.items) {
-      out.messages.push_back(std::make_unique<ksmg::mime::Message>(ksmg::mime::Message::parse(r)));
-      out.trees.push_back(ksmg::objects::ObjectTree::of_message(*out.messages.back()));
-    }
-    out.bytes = raw.bytes;
-    return out;
-  }();
-  return p;
-}
-
 // Dictionaries looking everywhere, a condition on them and two on objects (which never fire on
 // this corpus but are evaluated for every message).
 std::shared_ptr<const ContentFilter> filter_of(std::vector<Dictionary> dicts,
@@ -83,9 +60,10 @@ std::shared_ptr<const ContentFilter> filter_of(std::vector<Dictionary> dicts,
 }
 
 void stage(benchmark::State& state, const std::shared_ptr<const ContentFilter>& f) {
-  const Parsed& c = corpus();
-  if (!c.error.empty()) return state.SkipWithError(c.error.c_str());
+  const ksmg::bench::InputSet& raw = ksmg::bench::corpus_messages();
+  if (!raw.error.empty()) return state.SkipWithError(raw.error.c_str());
   if (f == nullptr) return state.SkipWithError("compile failed");
+  const ksmg::bench::ParsedCorpus& c = ksmg::bench::corpus_trees();
   ContentScratch scratch;
   std::uint64_t triggered = 0;
   for (auto _ : state) {
@@ -95,7 +73,7 @@ void stage(benchmark::State& state, const std::shared_ptr<const ContentFilter>& 
       benchmark::DoNotOptimize(r);
     }
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * raw.bytes));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * c.messages.size()));
   state.counters["messages"] = static_cast<double>(c.messages.size());
   if (state.iterations() > 0)

@@ -9,11 +9,14 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "inputs.hpp"
+#include "ksmg/mime.hpp"
+#include "ksmg/objects.hpp"
 
 #ifndef KSMG_SOURCE_DIR
 #error "KSMG_SOURCE_DIR must be defined by the build"
@@ -58,6 +61,25 @@ inline const InputSet& corpus_messages() {
     return out;
   }();
   return s;
+}
+
+// The corpus's messages parsed, with their object trees (trees[i] of corpus_messages().items[i],
+// views into it), built once: for benches of the stages that start from the tree.
+struct ParsedCorpus {
+  std::vector<std::unique_ptr<mime::Message>> messages;
+  std::vector<objects::ObjectTree> trees;
+};
+
+inline const ParsedCorpus& corpus_trees() {
+  static const ParsedCorpus p = [] {
+    ParsedCorpus out;
+    for (const std::string& raw : corpus_messages().items) {
+      out.messages.push_back(std::make_unique<mime::Message>(mime::Message::parse(raw)));
+      out.trees.push_back(objects::ObjectTree::of_message(*out.messages.back()));
+    }
+    return out;
+  }();
+  return p;
 }
 
 // One iteration is one pass over the set: fn(index, item) on every item. Reports bytes and

@@ -7,7 +7,7 @@ packages=(
   # build
   cmake ninja-build g++ pkg-config
   # libksmg
-  libicu-dev libssl-dev libmagic-dev zlib1g-dev libhyperscan-dev libtomlplusplus-dev
+  libicu-dev libssl-dev libmagic-dev zlib1g-dev libhyperscan-dev libtomlplusplus-dev libclamav-dev
   # front-ends
   nlohmann-json3-dev
   # tests: GoogleTest, pytest for end-to-end, GMime for the differential test, clang + its

@@ -1,15 +1,16 @@
 // ksmg-bench — owns the corpus throughput tool: loads messages (files, directories, mbox) into
 // memory, runs one pipeline stage over them repeatedly on N threads and prints one JSON object.
 //
-//   ksmg-bench --stage parse|objects|scan [--config FILE] [--threads N] [--seconds S]
-//              [--iterations N] PATH...
+//   ksmg-bench --stage parse|objects|scan [--config FILE] [--av-db DIR] [--threads N]
+//              [--seconds S] [--iterations N] PATH...
 //
 // Stage "parse": Message::parse + Message::decode of every leaf, i.e. what every scan pays before
 // any module runs. Stage "objects": Message::parse + ObjectTree::of_message (decode, true type,
 // SHA-256, unpacking of archives and compound objects), what the scanning modules start from.
 // Stage "scan": the whole pipeline, Scanner::scan_message (object tree, every module built,
 // policy, verdict, X-KSMG headers) with one Scanner per thread and one Engine compiled from
-// --config (default: the built-in configuration), i.e. what a gateway pays per message.
+// --config (default: the built-in configuration) and --av-db (default: the configured ClamAV
+// database), i.e. what a gateway pays per message.
 // Loading is not timed. Threads share one atomic index over (pass, message), so a slow message
 // never leaves the other threads idle and every thread sees the same mix.
 #include <algorithm>
@@ -28,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine_loader.hpp"
 #include "inputs.hpp"
 #include "ksmg/engine.hpp"
 #include "ksmg/mime.hpp"
@@ -37,13 +39,14 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: ksmg-bench --stage parse|objects|scan [--config FILE] [--threads N] [--seconds S]\n"
-    "                  [--iterations N] PATH...\n"
+    "usage: ksmg-bench --stage parse|objects|scan [--config FILE] [--av-db DIR] [--threads N]\n"
+    "                  [--seconds S] [--iterations N] PATH...\n"
     "\n"
     "  --stage parse    parse each message and transfer-decode every leaf part\n"
     "  --stage objects  parse each message and build its object tree (types, hashes, archives)\n"
     "  --stage scan     the whole scan of each message: object tree, modules, policy, verdict\n"
     "  --config FILE    configuration for --stage scan (default: the built-in one)\n"
+    "  --av-db DIR      ClamAV database for --stage scan instead of the configured one\n"
     "  --threads N      worker threads (default 1)\n"
     "  --seconds S      minimum wall time; the corpus is repeated until reached (default 3;\n"
     "                   0 when only --iterations is given)\n"
@@ -58,6 +61,7 @@ constexpr std::string_view kUsage =
 struct Options {
   std::string stage = "parse";
   std::string config;  // --stage scan: "" = built-in configuration
+  std::string av_db;   // --stage scan: "" = the configured database directory
   unsigned threads = 1;
   double seconds = 3.0;
   std::uint64_t iterations = 1;
@@ -112,7 +116,7 @@ Options parse_args(int argc, char** argv) {
     // Options with a value: "--opt value" or "--opt=value".
     auto [name, value, has_value] = ksmg::frontend::split_option(arg);
     if (name != "--stage" && name != "--threads" && name != "--seconds" && name != "--iterations" &&
-        name != "--config") {
+        name != "--config" && name != "--av-db") {
       usage_error("unknown option " + std::string(arg));
     }
     if (!has_value) {
@@ -123,6 +127,8 @@ Options parse_args(int argc, char** argv) {
       o.stage = value;
     } else if (name == "--config") {
       o.config = value;
+    } else if (name == "--av-db") {
+      o.av_db = value;
     } else if (name == "--threads") {
       if (!parse_number(value, o.threads) || o.threads == 0 || o.threads > 1024) {
         usage_error("--threads wants an integer from 1 to 1024");
@@ -141,7 +147,8 @@ Options parse_args(int argc, char** argv) {
   }
   if (o.stage != "parse" && o.stage != "objects" && o.stage != "scan")
     usage_error("unknown stage '" + o.stage + "' (known: parse, objects, scan)");
-  if (!o.config.empty() && o.stage != "scan") usage_error("--config is for --stage scan");
+  if ((!o.config.empty() || !o.av_db.empty()) && o.stage != "scan")
+    usage_error("--config and --av-db are for --stage scan");
   if (o.paths.empty()) usage_error("no input paths");
   // --iterations alone asks for exactly that many passes, not "that many and at least 3 s".
   if (iterations_given && !seconds_given) o.seconds = 0;
@@ -250,8 +257,7 @@ int main(int argc, char** argv) {
   std::shared_ptr<const ksmg::Engine> engine;
   if (opt.stage == "scan") {
     ksmg::policy::ConfigError err;
-    engine = opt.config.empty() ? ksmg::Engine::compile(ksmg::policy::Config{}, err)
-                                : ksmg::Engine::load(opt.config, err);
+    engine = ksmg::frontend::load_engine(opt.config, opt.av_db, err);
     if (!engine) {
       std::fprintf(stderr, "ksmg-bench: %s\n", err.to_string().c_str());
       return 2;

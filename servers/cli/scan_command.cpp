@@ -1,11 +1,14 @@
 // scan_command.cpp — `ksmg scan`: the whole pipeline (object tree, scanning modules, policy,
 // verdict) over files, directories and mbox files, as JSON or one line per message.
 //
-//   ksmg scan [--config FILE] [--av-db DIR] [--json] [--threads N] [--progress] [--file] PATH...
+//   ksmg scan [--config FILE] [--av-db DIR] [--json] [--threads N] [--progress] [--file]
+//             [--verbose] PATH...
 //
-// Without --config the built-in defaults are used (policy::Config{}). A file that is not a mail
-// message is scanned as one attachment named after the file (--file: every input is). Messages
-// are scanned on N threads (default: one per core), one Scanner per thread and one shared
+// Without --config the built-in defaults are used (policy::Config{}). --av-db scans with the
+// ClamAV database in DIR instead of the configured one (and with the anti-virus module on).
+// --verbose passes the library's warnings and notes (libclamav's among them) to stderr. A file that
+// is not a mail message is scanned as one attachment named after the file (--file: every input is).
+// Messages are scanned on N threads (default: one per core), one Scanner per thread and one shared
 // Engine; output comes strictly in input order, so it is the same whatever N.
 //
 // The JSON shape is a contract: one document per message per line,
@@ -19,7 +22,7 @@
 // failed).
 //
 // Exit status, like clamscan: 2 when anything went wrong (an unreadable file, a configuration
-// error, a module that reported "error", --av-db before the anti-virus module exists), else 1
+// error, a database that does not load, a module that reported "error"), else 1
 // when the policy acted on at least one message (its verdict has decided_by), else 0.
 #include <unistd.h>
 
@@ -43,10 +46,12 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "engine_loader.hpp"
 #include "input_kind.hpp"
 #include "inputs.hpp"
 #include "json_names.hpp"
 #include "ksmg/engine.hpp"
+#include "ksmg/log.hpp"
 #include "ksmg/mbox.hpp"
 #include "ksmg/policy.hpp"
 #include "ksmg/verdict.hpp"
@@ -59,11 +64,13 @@ using json = nlohmann::ordered_json;
 
 constexpr const char* kUsage =
     "usage: ksmg scan [--config FILE] [--av-db DIR] [--json] [--threads N] [--progress] [--file] "
-    "PATH...\n";
+    "[--verbose] PATH...\n";
 
 struct Options {
   std::string config;  // "" = built-in defaults
+  std::string av_db;   // "" = the configured database directory
   bool as_json = false;
+  bool verbose = false;
   bool progress = false;
   bool force_file = false;
   unsigned threads = 0;  // 0 = one per core
@@ -104,6 +111,10 @@ ParsedArgs parse_args(std::span<const std::string_view> args) {
       o.force_file = true;
       continue;
     }
+    if (a == "-v" || a == "--verbose") {
+      o.verbose = true;
+      continue;
+    }
     if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
       r.exit_code = 0;
@@ -127,10 +138,12 @@ ParsedArgs parse_args(std::span<const std::string_view> args) {
     if (name == "--config") {
       o.config = value;
     } else if (name == "--av-db") {
-      // Refused rather than ignored: a user who asks for virus scanning must not get a "clean".
-      say("ksmg scan: --av-db: the anti-virus module is not built yet\n");
-      r.exit_code = 2;
-      return r;
+      if (value.empty()) {
+        say("ksmg scan: --av-db needs a directory\n");
+        r.exit_code = 2;
+        return r;
+      }
+      o.av_db = value;
     } else {
       unsigned n = 0;
       const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -525,8 +538,7 @@ class Pipeline {
 
 std::shared_ptr<const Engine> load_engine(const Options& o) {
   policy::ConfigError err;
-  std::shared_ptr<const Engine> engine =
-      o.config.empty() ? Engine::compile(policy::Config{}, err) : Engine::load(o.config, err);
+  std::shared_ptr<const Engine> engine = frontend::load_engine(o.config, o.av_db, err);
   if (!engine) say("ksmg scan: " + err.to_string() + '\n');
   return engine;
 }
@@ -538,6 +550,7 @@ int scan_command(std::span<const std::string_view> args) {
   if (parsed.exit_code) return *parsed.exit_code;
   const Options& o = parsed.options;
 
+  if (o.verbose) log::set_threshold(log::Level::info);
   const std::shared_ptr<const Engine> engine = load_engine(o);
   if (!engine) return 2;
 

@@ -42,12 +42,14 @@ def test_bad_arguments_exit_2(build_dir):
 def test_scan_stage_runs_the_whole_pipeline(build_dir, repo):
     bench = str(build_dir / "bin" / "ksmg-bench")
     p = subprocess.run([bench, "--stage", "scan", "--threads", "2", "--iterations", "2",
-                        str(repo / "examples/messages")], capture_output=True, timeout=60)
+                        "--av-db", str(repo / "examples/clamav"), str(repo / "examples/messages")],
+                       capture_output=True, timeout=60)
     assert p.returncode == 0, p.stderr.decode()
     doc = json.loads(p.stdout)
     assert doc["stage"] == "scan" and doc["threads"] == 2
     assert doc["messages"] == 3 * 2
-    assert doc["acted_on"] == 0  # messages the policy acted on: none on the defaults
+    # Messages the policy acted on: on the defaults, the cut-off executable of malformed.eml.
+    assert doc["acted_on"] == 1 * 2
     assert doc["msgs_per_s"] > 0 and doc["mb_per_s"] > 0
     # With the content-filter fixtures' configuration, 9 of the 13 messages trigger.
     content = repo / "tests/data/content"
@@ -67,7 +69,14 @@ def test_scan_stage_config_errors_exit_2(build_dir, repo, tmp_path):
     p = subprocess.run([bench, "--stage", "scan", "--config", str(bad),
                         str(repo / "examples/messages")], capture_output=True, timeout=60)
     assert p.returncode == 2 and f"{bad}:3:".encode() in p.stderr
-    # --config belongs to the scan stage only.
+    # --config and --av-db belong to the scan stage only.
     p = subprocess.run([bench, "--stage", "parse", "--config", str(bad),
                         str(repo / "examples/messages")], capture_output=True, timeout=60)
     assert p.returncode == 2
+    p = subprocess.run([bench, "--stage", "parse", "--av-db", str(repo / "examples/clamav"),
+                        str(repo / "examples/messages")], capture_output=True, timeout=60)
+    assert p.returncode == 2
+    # The defaults with a database directory that holds no database.
+    p = subprocess.run([bench, "--stage", "scan", "--av-db", str(tmp_path),
+                        str(repo / "examples/messages")], capture_output=True, timeout=60)
+    assert p.returncode == 2 and b"no ClamAV database" in p.stderr

@@ -764,3 +764,106 @@ TEST(ArchiveReaderNonArchives, RandomMutationsOfRealArchives) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Files inline in HTML as base64 data: URLs (archive::unpack_html_data)
+
+namespace {
+
+using ksmg::archive::unpack_html_data;
+
+Contents html_data(std::string_view html, const ScanLimits& limits = {}) {
+  Budget b(limits);
+  return unpack_html_data(html, b);
+}
+
+}  // namespace
+
+TEST(ArchiveReaderHtmlData, SeveralDataUrlsInDocumentOrder) {
+  // "MZ\x90\0" "hello" "PK\x03\x04"; folded payload, upper-case scheme, CSS url(), parameters.
+  const std::string html =
+      "<html><body><a href=\"data:application/octet-stream;base64,TVqQAA==\">x</a>\n"
+      "<img src=\"DATA:image/png;BASE64,aGVs\r\n  bG8=\">\n"
+      "<style>p{background:url(data:application/zip;name=a.zip;base64,UEsDBA==)}</style>"
+      "</body></html>";
+  const Contents c = html_data(html);
+  EXPECT_EQ(c.format, "html");
+  ASSERT_EQ(c.members.size(), 3u) << describe(c);
+  EXPECT_EQ(c.members[0].data, std::string("MZ\x90\0", 4));
+  EXPECT_EQ(c.members[1].data, "hello");
+  EXPECT_EQ(c.members[2].data, "PK\x03\x04");
+  for (const auto& m : c.members) EXPECT_EQ(m.name, "");
+  EXPECT_FALSE(c.encrypted);
+  EXPECT_FALSE(c.corrupted);
+  EXPECT_TRUE(c.limits.empty());
+
+  // ClamAV's clam.exe.html carries the test program this way.
+  const Contents clam = html_data(read_file(kClam / "clam.exe.html"));
+  ASSERT_EQ(clam.members.size(), 1u) << describe(clam);
+  EXPECT_EQ(clam.members[0].data, read_file(kClam / "clam.exe"));
+}
+
+TEST(ArchiveReaderHtmlData, TextDataUrlsAndLookalikesAreIgnored) {
+  for (const char* html : {
+           "<a href=\"data:text/plain,hello%20world\">",           // percent-encoded text
+           "<a href=\"data:text/html;charset=utf-8,<b>MZ</b>\">",  // not base64
+           "<a href=\"data:,\">",                                  // empty
+           "<a href=\"data:application/octet-stream;base64,\">",   // empty payload
+           "<p>data: the figures;base64 is an encoding, see</p>",  // prose
+           "data:",
+           "data",
+           ":",
+           "",
+       }) {
+    const Contents c = html_data(html);
+    EXPECT_EQ(c.format, "html") << html;
+    EXPECT_TRUE(c.members.empty()) << html << " " << describe(c);
+  }
+  // A media type longer than any real one is not a data URL.
+  const std::string long_type =
+      "<a href=\"data:application/" + std::string(300, 'x') + ";base64,TVqQAA==\">";
+  EXPECT_TRUE(html_data(long_type).members.empty());
+  // A text data URL first does not hide a base64 one after it.
+  const Contents c = html_data(
+      "<a href=\"data:text/plain,hi\"></a><a "
+      "href=\"data:application/x-msdownload;base64,TVqQAA==\">");
+  ASSERT_EQ(c.members.size(), 1u) << describe(c);
+  EXPECT_EQ(c.members[0].data, std::string("MZ\x90\0", 4));
+}
+
+TEST(ArchiveReaderHtmlData, LimitsApply) {
+  std::string html;
+  for (int i = 0; i < 5; ++i) html += "<img src=\"data:image/gif;base64,R0lGODlh\">\n";
+  ScanLimits few;
+  few.max_archive_members = 2;
+  const Contents c = html_data(html, few);
+  EXPECT_EQ(c.members.size(), 2u) << describe(c);
+  EXPECT_TRUE(c.limits.has(Limit::archive_members)) << describe(c);
+
+  // One member bigger than max_member_bytes is cut there.
+  ScanLimits small;
+  small.max_member_bytes = 4;
+  const Contents cut =
+      html_data("<a href=\"data:application/octet-stream;base64,aGVsbG8gd29ybGQ=\">", small);
+  ASSERT_EQ(cut.members.size(), 1u) << describe(cut);
+  EXPECT_EQ(cut.members[0].data, "hell");
+  EXPECT_TRUE(cut.members[0].limits.has(Limit::member_size));
+
+  // The message-wide unpacked allowance is shared by the members.
+  ScanLimits tight;
+  tight.max_unpacked_bytes = 8;
+  const Contents starved = html_data(html, tight);  // 6 bytes each
+  ASSERT_EQ(starved.members.size(), 2u) << describe(starved);
+  EXPECT_EQ(starved.members[1].data.size(), 2u);
+  EXPECT_TRUE(starved.limits.has(Limit::unpacked_size));
+
+  // A big document full of data URLs returns quickly.
+  std::string many;
+  for (int i = 0; i < 20000; ++i) many += "<img src=\"data:image/gif;base64,R0lGODlh\">";
+  const auto t0 = std::chrono::steady_clock::now();
+  const Contents lots = html_data(many);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+            kHostileSeconds);
+  EXPECT_EQ(lots.members.size(), ScanLimits{}.max_archive_members);
+  EXPECT_TRUE(lots.limits.has(Limit::archive_members));
+}

@@ -4,8 +4,6 @@
 // expressions with thresholds, per-condition actions), precise configuration errors, and
 // EngineHolder reloads (a broken configuration never replaces a working one, also while other
 // threads scan).
-#include <archive.h>
-#include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -27,6 +25,7 @@
 #include "ksmg/policy.hpp"
 #include "ksmg/verdict.hpp"
 #include "test_data.hpp"
+#include "test_mail.hpp"
 
 namespace {
 
@@ -38,8 +37,10 @@ using ksmg::Scanner;
 using ksmg::ScanReport;
 using ksmg::policy::Config;
 using ksmg::policy::ConfigError;
+using ksmg::test::base64;
 using ksmg::test::data_dir;
 using ksmg::test::read_file;
+using ksmg::test::zip_of;
 using ksmg::verdict::Action;
 using ksmg::verdict::Finding;
 using ksmg::verdict::Module;
@@ -79,6 +80,7 @@ std::shared_ptr<const Engine> try_engine(const std::string& toml, ConfigError& e
   Config c;
   if (!ksmg::policy::parse_config(toml, (content_dir() / "test.toml").string(), c, err))
     return nullptr;
+  c.modules.antivirus = false;  // the content filter alone (test_antivirus.cpp has the rest)
   return Engine::compile(std::move(c), err);
 }
 
@@ -154,54 +156,6 @@ bool contains(std::string_view hay, std::string_view needle) {
 
 // ---------------------------------------------------------------------------------------------
 // Building messages with attachments.
-
-la_ssize_t append_to_string(struct archive*, void* ud, const void* buf, size_t n) {
-  static_cast<std::string*>(ud)->append(static_cast<const char*>(buf), n);
-  return static_cast<la_ssize_t>(n);
-}
-
-// A zip of (name, bytes) members, written with libarchive.
-std::string zip_of(const std::vector<std::pair<std::string, std::string>>& members) {
-  std::string out;
-  struct archive* a = archive_write_new();
-  EXPECT_EQ(archive_write_set_format_zip(a), ARCHIVE_OK);
-  archive_write_set_bytes_in_last_block(a, 1);
-  EXPECT_EQ(archive_write_open2(a, &out, nullptr, append_to_string, nullptr, nullptr), ARCHIVE_OK);
-  for (const auto& [name, bytes] : members) {
-    struct archive_entry* ae = archive_entry_new();
-    archive_entry_set_pathname(ae, name.c_str());
-    archive_entry_set_filetype(ae, AE_IFREG);
-    archive_entry_set_perm(ae, 0644);
-    archive_entry_set_size(ae, static_cast<la_int64_t>(bytes.size()));
-    EXPECT_GE(archive_write_header(a, ae), ARCHIVE_WARN) << archive_error_string(a);
-    if (!bytes.empty()) archive_write_data(a, bytes.data(), bytes.size());
-    archive_entry_free(ae);
-  }
-  EXPECT_EQ(archive_write_close(a), ARCHIVE_OK);
-  archive_write_free(a);
-  return out;
-}
-
-std::string base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t line = 0;
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    std::uint32_t v = static_cast<std::uint8_t>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<std::uint8_t>(in[i + 1]) << 8;
-    if (i + 2 < in.size()) v |= static_cast<std::uint8_t>(in[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kAlphabet[v & 63] : '=';
-    if (++line == 19) {
-      out += "\r\n";
-      line = 0;
-    }
-  }
-  return out + "\r\n";
-}
 
 // A message from outside with a short text body and one base64 attachment.
 std::string mail_with_attachment(const std::string& name, const std::string& type,
@@ -521,6 +475,7 @@ TEST(ContentFilter, CategoryWithDepthSeesOnlyWhatWasUnpacked) {
   f.min_depth = 1;
   cond.object = f;
   c.conditions.push_back(cond);
+  c.modules.antivirus = false;
   ConfigError err;
   const auto e = Engine::compile(std::move(c), err);
   ASSERT_NE(e, nullptr) << err.to_string();
@@ -753,7 +708,9 @@ expression = "confidential"
 TEST(ContentFilter, NoRulesAndSwitchedOff) {
   Scanner s;
   ConfigError err;
-  const auto defaults = Engine::compile(Config{}, err);
+  Config no_av;
+  no_av.modules.antivirus = false;
+  const auto defaults = Engine::compile(no_av, err);
   ASSERT_NE(defaults, nullptr) << err.to_string();
   const ScanReport r = s.scan_message(*defaults, message("base64-body.eml"));
   EXPECT_EQ(r.verdict.action, Action::deliver);
@@ -888,15 +845,17 @@ class ContentFilterReload : public ::testing::Test {
   // A configuration with the confidential dictionary and a condition whose action is `action`.
   std::string write(const std::string& name, const std::string& action) {
     const fs::path p = dir_ / name;
-    std::ofstream(p) << "[[dictionary]]\nname = \"confidential\"\nfile = \""
-                     << (content_dir() / "dictionaries/confidential.dict").string()
-                     << "\"\n\n[[condition]]\nname = \"leak\"\nexpression = \"confidential\"\n"
-                     << "action = \"" << action << "\"\n";
+    std::ofstream(p)
+        << "[modules]\nantivirus = false\n\n[[dictionary]]\nname = \"confidential\"\nfile = \""
+        << (content_dir() / "dictionaries/confidential.dict").string()
+        << "\"\n\n[[condition]]\nname = \"leak\"\nexpression = \"confidential\"\n"
+        << "action = \"" << action << "\"\n";
     return p.string();
   }
   std::string write_broken(const std::string& name) {
     const fs::path p = dir_ / name;
-    std::ofstream(p) << "[[condition]]\nname = \"leak\"\nexpression = \"nosuchdict\"\n";
+    std::ofstream(p) << "[modules]\nantivirus = false\n\n[[condition]]\nname = \"leak\"\n"
+                     << "expression = \"nosuchdict\"\n";
     return p.string();
   }
 

@@ -336,3 +336,121 @@ TEST(NameTypeMismatch, DisguiseIsFlaggedNotPedantry) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// A part with several Content-Type fields is also read by the others (add_other_readings)
+
+namespace {
+
+std::string base64_of(std::string_view data) {
+  std::string b64(4 * ((data.size() + 2) / 3) + 1, '\0');
+  b64.resize(static_cast<std::size_t>(
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                      reinterpret_cast<const unsigned char*>(data.data()), data.size())));
+  return b64;
+}
+
+// A message whose header has one Content-Type field per boundary in `boundaries` (the first
+// one first), and a body with one multipart per boundary: the first holds text, each other one
+// attachment `name<i>`.
+std::string multi_type_mail(const std::vector<std::string>& boundaries, std::string_view payload) {
+  std::string m = "From: a@example.org\r\nSubject: t\r\nMIME-Version: 1.0\r\n";
+  for (const std::string& b : boundaries)
+    m += "Content-Type: multipart/mixed; boundary=\"" + b + "\"\r\n";
+  m += "\r\n--" + boundaries[0] + "\r\nContent-Type: text/plain\r\n\r\nnothing here\r\n--" +
+       boundaries[0] + "--\r\n";
+  for (std::size_t i = 1; i < boundaries.size(); ++i)
+    m += "--" + boundaries[i] + "\r\nContent-Type: application/octet-stream; name=\"file" +
+         std::to_string(i) + ".exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+         base64_of(payload) + "\r\n--" + boundaries[i] + "--\r\n";
+  return m;
+}
+
+std::size_t count_sha(const ObjectTree& t, std::string_view sha) {
+  return static_cast<std::size_t>(std::count_if(t.objects().begin(), t.objects().end(),
+                                                [&](const Object& o) { return o.sha256 == sha; }));
+}
+
+}  // namespace
+
+TEST(ObjectTreeDuplicateContentType, TheOtherBoundaryIsReadToo) {
+  const std::string clam = read_file(data_dir() / "av" / "clamav-testfiles" / "clam.exe");
+  ASSERT_EQ(clam.size(), 544u);
+  // Whichever field the parser chose, the attachment behind the other one is in the tree.
+  for (const auto& order : {std::vector<std::string>{"text-side", "file-side"},
+                            std::vector<std::string>{"file-side", "text-side"}}) {
+    std::string mail = multi_type_mail({"text-side", "file-side"}, clam);
+    if (order[0] == "file-side") {
+      // Same body, the fields in the other order.
+      const std::string a = "Content-Type: multipart/mixed; boundary=\"text-side\"\r\n";
+      const std::string b = "Content-Type: multipart/mixed; boundary=\"file-side\"\r\n";
+      mail.replace(mail.find(a), a.size() + b.size(), b + a);
+    }
+    const Message m = Message::parse(mail);
+    const ObjectTree t = ObjectTree::of_message(m);
+    expect_consistent(t, order[0]);
+    EXPECT_EQ(count_sha(t, ksmg::test::kClamExeSha256), 1u) << order[0];
+    const Object* f = find_named(t, "file1.exe");
+    ASSERT_NE(f, nullptr) << order[0];
+    const bool other_reading = f->path.find("~ct") != std::string::npos;
+    const Object* text = nullptr;
+    for (const Object& o : t.objects())
+      if (o.data.find("nothing here") != std::string_view::npos) text = &o;
+    ASSERT_NE(text, nullptr) << order[0];
+    // Exactly one of the two came through a second reading, named after the field's position.
+    EXPECT_NE(other_reading, text->path.find("~ct") != std::string::npos)
+        << f->path << " / " << text->path;
+    const std::string& second = other_reading ? f->path : text->path;
+    EXPECT_TRUE(second.find("~ct1/") != std::string::npos ||
+                second.find("~ct2/") != std::string::npos)
+        << second;
+  }
+}
+
+TEST(ObjectTreeDuplicateContentType, NoSecondReadingWithoutAnotherBoundary) {
+  const std::string payload = "MZ not really a program";
+  // The same boundary twice.
+  const std::string same = multi_type_mail({"b1", "b1"}, payload);
+  {
+    const Message m = Message::parse(same);
+    const ObjectTree t = ObjectTree::of_message(m);
+    for (const Object& o : t.objects()) EXPECT_EQ(o.path.find("~ct"), std::string::npos) << o.path;
+  }
+  // A second field that is not a multipart.
+  std::string leaf = multi_type_mail({"b1"}, payload);
+  leaf.insert(leaf.find("\r\n\r\n"), "\r\nContent-Type: application/octet-stream");
+  {
+    const Message m = Message::parse(leaf);
+    const ObjectTree t = ObjectTree::of_message(m);
+    expect_consistent(t, "leaf");
+    for (const Object& o : t.objects()) EXPECT_EQ(o.path.find("~ct"), std::string::npos) << o.path;
+  }
+}
+
+TEST(ObjectTreeDuplicateContentType, ReadingsAreCapped) {
+  // Nine Content-Type fields with nine boundaries: at most four other readings.
+  std::vector<std::string> boundaries;
+  for (int i = 0; i < 9; ++i) boundaries.push_back("bound" + std::to_string(i));
+  const std::string clam = read_file(data_dir() / "av" / "clamav-testfiles" / "clam.exe");
+  const std::string mail = multi_type_mail(boundaries, clam);  // the message views it
+  const Message m = Message::parse(mail);
+  const ObjectTree t = ObjectTree::of_message(m);
+  expect_consistent(t, "nine");
+  std::set<std::string> readings;
+  for (const Object& o : t.objects()) {
+    const std::size_t at = o.path.find("~ct");
+    if (at != std::string::npos) readings.insert(o.path.substr(0, o.path.find('/', at)));
+  }
+  EXPECT_EQ(readings.size(), 4u);
+  EXPECT_GE(count_sha(t, ksmg::test::kClamExeSha256), 1u);
+}
+
+TEST(ObjectTreeDuplicateContentType, ClamAvBoundaryTrickMail) {
+  const std::string data =
+      read_file(data_dir() / "av" / "clamav-unit" / "mail" / "clam.mail-multiple-content-type.eml");
+  ASSERT_FALSE(data.empty());
+  const Message m = Message::parse(data);
+  const ObjectTree t = ObjectTree::of_message(m);
+  expect_consistent(t, "clam.mail-multiple-content-type.eml");
+  EXPECT_TRUE(has_sha(t, ksmg::test::kClamExeSha256));
+}

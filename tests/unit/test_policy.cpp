@@ -35,6 +35,13 @@ TEST(Policy, ExampleFileIsTheDefaults) {
   EXPECT_EQ(c.limits.max_compression_ratio, d.max_compression_ratio);
   EXPECT_EQ(c.limits.compression_ratio_floor_bytes, d.compression_ratio_floor_bytes);
   EXPECT_EQ(c.limits.max_unpack_cpu_ms, d.max_unpack_cpu_ms);
+  EXPECT_EQ(c.limits.max_av_scan_bytes, d.max_av_scan_bytes);
+  EXPECT_EQ(c.limits.max_av_file_bytes, d.max_av_file_bytes);
+  EXPECT_EQ(c.limits.max_av_recursion, d.max_av_recursion);
+  EXPECT_EQ(c.limits.max_av_files, d.max_av_files);
+  EXPECT_EQ(c.limits.max_av_object_ms, d.max_av_object_ms);
+  EXPECT_EQ(c.limits.max_av_message_cpu_ms, d.max_av_message_cpu_ms);
+  EXPECT_TRUE(c.antivirus == ksmg::av::Settings{});
   const auto defaults = ksmg::verdict::ActionTable::defaults();
   for (Module m : ksmg::verdict::kAllModules) {
     EXPECT_TRUE(c.modules.enabled(m));
@@ -113,8 +120,11 @@ TEST(Policy, MistakesNameLineAndKey) {
   e = error_of("[modules]\nantivirus = 1\n");
   EXPECT_EQ(e.key, "modules.antivirus");
 
-  e = error_of("[antivirus]\n");
-  EXPECT_EQ(e.key, "antivirus");
+  e = error_of("[antispam_rules]\n");  // no such section
+  EXPECT_EQ(e.key, "antispam_rules");
+
+  e = error_of("[antivirus]\ndatabase = \"/var/lib/clamav\"\n");
+  EXPECT_EQ(e.key, "antivirus.database");
 
   e = error_of("[[dictionary]]\nname = \"a\"\n");
   EXPECT_EQ(e.key, "dictionary[0]");

@@ -1,5 +1,5 @@
 // ksmg/archive.hpp — taking containers apart: archives (libarchive), TNEF, objects embedded in
-// RTF, and what a PDF carries (flags only), all under one shared budget.
+// RTF, files inline in HTML, and what a PDF carries (flags only), all under one shared budget.
 //
 // Every reader here treats its input as hostile: sizes in headers are never trusted, only the
 // bytes actually produced are counted, and a broken or encrypted container yields what could be
@@ -65,10 +65,10 @@ struct Contents {
                        // "rtf", ...; "" when the bytes are not a container this reader knows
   std::vector<Member> members;  // in container order; directories and empty names of links
                                 // are not members
-  bool encrypted = false;  // some member, or the directory itself, is encrypted
-  bool corrupted = false;  // the container is broken; members read before the break are kept
-  LimitSet limits;         // archive_members, unpacked_size, unpack_time (container-wide)
-  std::string error;       // the reader's message when corrupted, for logs
+  bool encrypted = false;       // some member, or the directory itself, is encrypted
+  bool corrupted = false;       // the container is broken; members read before the break are kept
+  LimitSet limits;              // archive_members, unpacked_size, unpack_time (container-wide)
+  std::string error;            // the reader's message when corrupted, for logs
 };
 
 // How a container of a given true type is taken apart.
@@ -77,6 +77,7 @@ enum class Container : std::uint8_t {
   archive,  // libarchive: zip, 7z, rar, tar, cpio, iso, cab, lha, ar, xar, and gz/bz2/xz/...
   tnef,     // application/vnd.ms-tnef (winmail.dat)
   rtf,      // text/rtf: \objdata of embedded objects
+  html,     // text/html: files inline as base64 data: URLs
 };
 std::string_view to_string(Container c) noexcept;
 [[nodiscard]] Container container_of(const filetype::TrueType& type) noexcept;
@@ -89,8 +90,11 @@ std::string_view to_string(Container c) noexcept;
 // Objects embedded in an RTF document (\object ... \objdata hex), as their OLE1 native data
 // when it holds a file (Package), else the raw object data.
 [[nodiscard]] Contents unpack_rtf(std::string_view data, Budget& budget);
+// Files inline in an HTML document as base64 "data:" URLs, named "".
+[[nodiscard]] Contents unpack_html_data(std::string_view html, Budget& budget);
 // Dispatches on container_of(type); Container::none gives an empty Contents.
-[[nodiscard]] Contents unpack(std::string_view data, const filetype::TrueType& type, Budget& budget);
+[[nodiscard]] Contents unpack(std::string_view data, const filetype::TrueType& type,
+                              Budget& budget);
 
 // What a PDF carries that a gateway acts on; names are matched after #xx name escapes are undone.
 struct PdfFeatures {

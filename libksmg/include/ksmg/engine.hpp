@@ -14,13 +14,17 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "ksmg/antivirus.hpp"
 #include "ksmg/content_filter.hpp"
 #include "ksmg/limits.hpp"
 #include "ksmg/objects.hpp"
@@ -38,10 +42,13 @@ struct Envelope {
 
 class Engine {
  public:
-  // Loads the dictionaries the configuration names and compiles every rule. Null with err set
-  // (file, line and key of the configuration or dictionary at fault) when anything fails.
+  // Loads the anti-virus database and the dictionaries the configuration names and compiles
+  // every rule. Null with err set (file, line and key of the configuration or dictionary at
+  // fault) when anything fails. With `previous`, what it loaded that the new configuration
+  // would load unchanged (the anti-virus database, unless its files changed) is shared.
   [[nodiscard]] static std::shared_ptr<const Engine> compile(policy::Config config,
-                                                             policy::ConfigError& err);
+                                                             policy::ConfigError& err,
+                                                             const Engine* previous = nullptr);
   // load_config() then compile().
   [[nodiscard]] static std::shared_ptr<const Engine> load(const std::string& config_path,
                                                           policy::ConfigError& err);
@@ -51,6 +58,11 @@ class Engine {
 
   [[nodiscard]] const policy::Config& config() const noexcept;
   [[nodiscard]] const match::ContentFilter& content_filter() const noexcept;
+  // Null when [modules] antivirus is off.
+  [[nodiscard]] const av::Database* antivirus() const noexcept;
+  // This engine with another anti-virus database (a new generation; the rest is shared).
+  [[nodiscard]] std::shared_ptr<const Engine> with_antivirus(
+      std::shared_ptr<const av::Database> database) const;
   // Increases with every engine compiled in this process (logs, X-KSMG headers, tests).
   [[nodiscard]] std::uint64_t generation() const noexcept;
   // True when the sender's domain (or a parent domain of it) is none of [organization] domains.
@@ -106,10 +118,39 @@ class EngineHolder {
   // Compiles the configuration at `config_path`; on success the new engine replaces the old one
   // and true is returned. On failure the engine in service stays and err says why.
   bool reload(const std::string& config_path, policy::ConfigError& err);
-  void replace(std::shared_ptr<const Engine> engine) noexcept;
+  // Loads the anti-virus database again (new signatures); on success the engine in service is
+  // replaced by one with the new database. On failure it stays and `error` says why. False
+  // with an empty error when the anti-virus module is off.
+  bool reload_antivirus(std::string& error);
+  void replace(std::shared_ptr<const Engine> engine);
 
  private:
   std::atomic<std::shared_ptr<const Engine>> engine_;
+  std::mutex reload_mutex_;  // one reload at a time, so that none undoes another
+};
+
+// Watches the anti-virus database directory of the engine in service (every
+// [antivirus] reload_check_seconds) and reloads the database when its files change. A set of
+// files that fails to load is not tried again until it changes again; the old database stays.
+class DatabaseWatcher {
+ public:
+  explicit DatabaseWatcher(EngineHolder& holder);
+  ~DatabaseWatcher();  // stops the watching thread
+  DatabaseWatcher(const DatabaseWatcher&) = delete;
+  DatabaseWatcher& operator=(const DatabaseWatcher&) = delete;
+
+  // Looks now (also what the thread does on each tick); true when a new database went in.
+  bool check_now();
+
+ private:
+  void run();
+
+  EngineHolder& holder_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::string failed_;  // database_fingerprint() of the last set of files that failed to load
+  std::thread thread_;
 };
 
 }  // namespace ksmg

@@ -47,6 +47,19 @@ struct ScanLimits {
   std::size_t compression_ratio_floor_bytes = 1u << 20;
   // Thread CPU time spent unpacking the containers of one message (unpack_time).
   std::size_t max_unpack_cpu_ms = 3000;
+
+  // Anti-virus (libclamav), per object handed to it: bytes it reads in all, counting what it
+  // unpacks itself (av_scan_size); bytes of any one file it looks at (av_scan_size); containers
+  // it opens one inside another (av_recursion); files it takes out (av_files).
+  std::size_t max_av_scan_bytes = 100u << 20;
+  std::size_t max_av_file_bytes = 50u << 20;
+  std::size_t max_av_recursion = 8;
+  std::size_t max_av_files = 1000;
+  // libclamav's own clock for one object; checked inside its loops, not a hard bound (av_time).
+  std::size_t max_av_object_ms = 10000;
+  // Thread CPU time for the anti-virus scan of one message. When it runs out, the files inside
+  // the object in hand and the objects after it are not scanned (av_time).
+  std::size_t max_av_message_cpu_ms = 20000;
 };
 
 // Which limit was crossed; a bit set, so one object can carry several.
@@ -64,6 +77,10 @@ enum class Limit : std::uint32_t {
   member_size = 1u << 10,
   compression_ratio = 1u << 11,
   unpack_time = 1u << 12,
+  av_scan_size = 1u << 13,
+  av_recursion = 1u << 14,
+  av_files = 1u << 15,
+  av_time = 1u << 16,
 };
 
 class LimitSet {
@@ -81,10 +98,15 @@ class LimitSet {
 };
 
 inline constexpr Limit kAllLimits[] = {
-    Limit::message_size, Limit::header_line_length, Limit::header_fields, Limit::content_params,
-    Limit::mime_depth,      Limit::part_count,         Limit::decoded_size,
-    Limit::archive_depth,   Limit::archive_members,    Limit::unpacked_size,
-    Limit::member_size,     Limit::compression_ratio,  Limit::unpack_time,
+    Limit::message_size,    Limit::header_line_length,
+    Limit::header_fields,   Limit::content_params,
+    Limit::mime_depth,      Limit::part_count,
+    Limit::decoded_size,    Limit::archive_depth,
+    Limit::archive_members, Limit::unpacked_size,
+    Limit::member_size,     Limit::compression_ratio,
+    Limit::unpack_time,     Limit::av_scan_size,
+    Limit::av_recursion,    Limit::av_files,
+    Limit::av_time,
 };
 
 // Stable snake_case name, used in JSON and logs.

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ksmg/antivirus.hpp"
 #include "ksmg/content_filter.hpp"
 #include "ksmg/limits.hpp"
 #include "ksmg/verdict.hpp"
@@ -61,6 +62,9 @@ struct Config {
   // Compiled dictionary databases are kept here between runs ("" = no disk cache); relative to
   // the configuration file's folder.
   std::string cache_dir;
+  // [antivirus]: the ClamAV database and how libclamav is run; database_dir and temp_dir are
+  // relative to the configuration file's folder.
+  av::Settings antivirus;
 };
 
 // Parses TOML text; file_name is used in errors and to resolve relative paths. Keys that are

@@ -29,7 +29,7 @@ std::string_view header_name(Module m) noexcept;
 // One vocabulary for every module; each module uses its own subset (valid_status()).
 enum class Status : std::uint8_t {
   clean,
-  not_scanned,  // switched off, skipped by a rule, or over a limit
+  not_scanned,  // skipped by a rule, or over a limit (a module switched off reports nothing)
   error,
   // Anti-Virus
   infected,

@@ -1,20 +1,13 @@
 // budget.cpp — owns archive::Budget: the bytes, members and CPU time one message may spend on
 // unpacking, shared by all of its containers.
-#include <time.h>
-
 #include <algorithm>
 
+#include "core/cpu_clock.hpp"
 #include "ksmg/archive.hpp"
 
 namespace ksmg::archive {
 
 namespace {
-
-std::int64_t thread_cpu_ns() noexcept {
-  timespec ts{};
-  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 // Blocks between two clock reads: a block of libarchive output costs microseconds, the clock
 // read about 100 ns, and a budget of seconds does not need finer steps.
@@ -43,12 +36,12 @@ bool Budget::out_of_time() noexcept {
   // The clock starts at the first question: most messages hold no container, and reading a
   // thread's CPU clock is a system call.
   if (cpu_start_ns_ == 0) {
-    cpu_start_ns_ = thread_cpu_ns();
+    cpu_start_ns_ = detail::thread_cpu_ns();
     return false;
   }
   if (++clock_skips_ < kClockEvery) return false;
   clock_skips_ = 0;
-  const std::int64_t spent_ms = (thread_cpu_ns() - cpu_start_ns_) / 1'000'000;
+  const std::int64_t spent_ms = (detail::thread_cpu_ns() - cpu_start_ns_) / 1'000'000;
   timed_out_ = spent_ms >= static_cast<std::int64_t>(limits_.max_unpack_cpu_ms);
   return timed_out_;
 }

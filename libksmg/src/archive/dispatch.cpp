@@ -15,6 +15,8 @@ std::string_view to_string(Container c) noexcept {
       return "tnef";
     case Container::rtf:
       return "rtf";
+    case Container::html:
+      return "html";
   }
   return "none";
 }
@@ -23,6 +25,7 @@ Container container_of(const filetype::TrueType& type) noexcept {
   const std::string_view m = type.mime_type;
   if (m == "application/vnd.ms-tnef") return Container::tnef;
   if (m == "text/rtf" || m == "application/rtf") return Container::rtf;
+  if (m == "text/html") return Container::html;
   // Java and Android packages are zips whose classes a scanner must see; Office documents are
   // zips too, but their parts are not attachments (macros come from filetype).
   static constexpr std::array<std::string_view, 3> kZipPackages{
@@ -42,6 +45,8 @@ Contents unpack(std::string_view data, const filetype::TrueType& type, Budget& b
       return unpack_tnef(data, budget);
     case Container::rtf:
       return unpack_rtf(data, budget);
+    case Container::html:
+      return unpack_html_data(data, budget);
     case Container::none:
       break;
   }

@@ -90,6 +90,14 @@ std::string_view to_string(Limit l) noexcept {
       return "compression_ratio";
     case Limit::unpack_time:
       return "unpack_time";
+    case Limit::av_scan_size:
+      return "av_scan_size";
+    case Limit::av_recursion:
+      return "av_recursion";
+    case Limit::av_files:
+      return "av_files";
+    case Limit::av_time:
+      return "av_time";
   }
   return "unknown_limit";
 }

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <utility>
 
+#include "ksmg/log.hpp"
 #include "mime/ascii.hpp"
 
 namespace ksmg {
@@ -34,6 +36,7 @@ std::string domain_of(std::string_view address) {
 
 struct Engine::Compiled {
   policy::Config config;
+  std::shared_ptr<const av::Database> antivirus;  // null when the module is off
   std::shared_ptr<const match::ContentFilter> content_filter;
   std::uint64_t generation = next_generation();
 };
@@ -43,6 +46,16 @@ Engine::~Engine() = default;
 
 const policy::Config& Engine::config() const noexcept { return c_->config; }
 const match::ContentFilter& Engine::content_filter() const noexcept { return *c_->content_filter; }
+const av::Database* Engine::antivirus() const noexcept { return c_->antivirus.get(); }
+
+std::shared_ptr<const Engine> Engine::with_antivirus(
+    std::shared_ptr<const av::Database> database) const {
+  auto c = std::make_unique<Compiled>();
+  c->config = c_->config;
+  c->antivirus = std::move(database);
+  c->content_filter = c_->content_filter;
+  return std::shared_ptr<const Engine>(new Engine(std::move(c)));
+}
 std::uint64_t Engine::generation() const noexcept { return c_->generation; }
 
 bool Engine::from_outside(std::string_view sender_address) const {
@@ -57,7 +70,8 @@ bool Engine::from_outside(std::string_view sender_address) const {
   return true;
 }
 
-std::shared_ptr<const Engine> Engine::compile(policy::Config config, policy::ConfigError& err) {
+std::shared_ptr<const Engine> Engine::compile(policy::Config config, policy::ConfigError& err,
+                                              const Engine* previous) {
   auto c = std::make_unique<Compiled>();
   match::FilterRules rules;
   for (std::size_t i = 0; i < config.dictionaries.size(); ++i) {
@@ -87,6 +101,20 @@ std::shared_ptr<const Engine> Engine::compile(policy::Config config, policy::Con
     err = policy::ConfigError{e.file, e.line, e.column, e.rule, e.message};
     return nullptr;
   }
+  // The database last: it takes longest to load, and a mistake in the rules is found first.
+  if (config.modules.antivirus) {
+    const av::Database* old = previous != nullptr ? previous->antivirus() : nullptr;
+    if (old != nullptr && old->same_as(config.antivirus, config.limits)) {
+      c->antivirus = previous->c_->antivirus;
+    } else {
+      std::string error;
+      c->antivirus = av::Database::load(config.antivirus, config.limits, error);
+      if (c->antivirus == nullptr) {
+        err = policy::ConfigError{config.file, 0, 0, "antivirus.database_dir", error};
+        return nullptr;
+      }
+    }
+  }
   c->config = std::move(config);
   return std::shared_ptr<const Engine>(new Engine(std::move(c)));
 }
@@ -109,27 +137,29 @@ Scanner& Scanner::operator=(Scanner&&) noexcept = default;
 
 namespace {
 
-// The modules that run, in order, then the verdict and its headers.
+// The modules that run, in order, then the verdict and its headers. A module switched off in
+// the configuration does not run and reports nothing: its "not scanned" would otherwise draw
+// that status's action (a warning on every message) for what the administrator chose.
 ScanReport finish(const Engine& engine, const mime::Message* message,
                   const objects::ObjectTree& tree, const match::MessageContext& context,
                   match::ContentScratch& content) {
   const policy::Config& cfg = engine.config();
   std::vector<verdict::ModuleResult> results;
-  if (cfg.modules.content_filter) {
-    results.push_back(engine.content_filter().scan(message, tree, context, content));
-  } else {
-    verdict::ModuleResult off;
-    off.module = verdict::Module::content_filter;
-    off.status = verdict::Status::not_scanned;
-    off.info = "switched off";
-    results.push_back(std::move(off));
+  LimitSet av_limits;
+  if (const av::Database* av = engine.antivirus(); av != nullptr) {
+    av::Result a = av->scan(tree);
+    av_limits = a.limits;
+    results.push_back(std::move(a.module));
   }
+  if (cfg.modules.content_filter)
+    results.push_back(engine.content_filter().scan(message, tree, context, content));
   ScanReport r;
   r.verdict = verdict::aggregate(std::move(results), cfg.actions);
   r.headers = verdict::x_headers(r.verdict);
   r.objects = tree.objects().size();
   r.flags = tree.all_flags();
   r.limits = tree.all_limits();
+  r.limits.add(av_limits);
   r.engine_generation = engine.generation();
   return r;
 }
@@ -170,14 +200,83 @@ std::shared_ptr<const Engine> EngineHolder::get() const noexcept {
 }
 
 bool EngineHolder::reload(const std::string& config_path, policy::ConfigError& err) {
-  std::shared_ptr<const Engine> fresh = Engine::load(config_path, err);
+  policy::Config config;
+  if (!policy::load_config(config_path, config, err)) return false;
+  const std::lock_guard lock(reload_mutex_);
+  std::shared_ptr<const Engine> fresh = Engine::compile(std::move(config), err, get().get());
   if (fresh == nullptr) return false;
-  replace(std::move(fresh));
+  engine_.store(std::move(fresh), std::memory_order_release);
   return true;
 }
 
-void EngineHolder::replace(std::shared_ptr<const Engine> engine) noexcept {
+bool EngineHolder::reload_antivirus(std::string& error) {
+  const std::lock_guard lock(reload_mutex_);
+  const std::shared_ptr<const Engine> current = get();
+  error.clear();
+  if (current->antivirus() == nullptr) return false;
+  const policy::Config& cfg = current->config();
+  std::shared_ptr<const av::Database> db = av::Database::load(cfg.antivirus, cfg.limits, error);
+  if (db == nullptr) return false;
+  engine_.store(current->with_antivirus(std::move(db)), std::memory_order_release);
+  return true;
+}
+
+void EngineHolder::replace(std::shared_ptr<const Engine> engine) {
+  const std::lock_guard lock(reload_mutex_);
   engine_.store(std::move(engine), std::memory_order_release);
+}
+
+DatabaseWatcher::DatabaseWatcher(EngineHolder& holder)
+    : holder_(holder), thread_([this] { run(); }) {}
+
+DatabaseWatcher::~DatabaseWatcher() {
+  {
+    const std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+bool DatabaseWatcher::check_now() {
+  const std::shared_ptr<const Engine> engine = holder_.get();
+  const av::Database* db = engine->antivirus();
+  if (db == nullptr || !db->changed_on_disk()) return false;
+  const std::string now = av::database_fingerprint(db->settings().database_dir);
+  {
+    const std::lock_guard lock(mutex_);
+    if (now == failed_) return false;
+  }
+  std::string error;
+  if (holder_.reload_antivirus(error)) {
+    log::write(log::Level::info, "av",
+               "new database: " + holder_.get()->antivirus()->info().describe());
+    return true;
+  }
+  if (!error.empty()) {
+    log::write(log::Level::error, "av",
+               "new database files do not load, keeping the old: " + error);
+    const std::lock_guard lock(mutex_);
+    failed_ = now;
+  }
+  return false;
+}
+
+void DatabaseWatcher::run() {
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    const av::Database* db = holder_.get()->antivirus();
+    const std::uint32_t seconds = db != nullptr ? db->settings().reload_check_seconds : 0;
+    if (seconds == 0)
+      wake_.wait_for(lock, std::chrono::seconds(1));  // the engine may change; look again
+    else
+      wake_.wait_for(lock, std::chrono::seconds(seconds));
+    if (stop_) break;
+    if (seconds == 0) continue;
+    lock.unlock();
+    check_now();
+    lock.lock();
+  }
 }
 
 }  // namespace ksmg

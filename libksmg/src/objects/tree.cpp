@@ -40,6 +40,9 @@ std::string stream_member_name(std::string_view container_name) {
   return {};
 }
 
+// Other readings of one part with several Content-Type fields (add_other_readings).
+constexpr std::size_t kMaxOtherReadings = 4;
+
 void add_limits(Object& o, LimitSet l) {
   if (l.empty()) return;
   o.limits.add(l);
@@ -78,6 +81,44 @@ class TreeBuilder {
       }
       const std::uint32_t i = add(std::move(o), parent);
       inspect(i, p.is_text() && p.transfer_encoding != mime::TransferEncoding::uuencode);
+    }
+    for (const mime::Part& p : m.parts())
+      if (p.defects.has(Defect::duplicate_content_type))
+        add_other_readings(m, p, parent, depth, prefix);
+  }
+
+  // A part with several Content-Type fields is also read by each other field that makes it a
+  // multipart with another boundary: mail clients and scanners disagree on which field wins,
+  // and an attachment behind the one the parser did not choose must still be scanned. Its
+  // leaves get paths "<part>~ct<N>/...".
+  void add_other_readings(const mime::Message& m, const mime::Part& p, std::uint32_t parent,
+                          std::uint32_t depth, const std::string& prefix) {
+    const std::optional<std::string_view> chosen = p.content_type.param("boundary");
+    std::size_t n = 0;
+    std::size_t readings = 0;
+    for (const mime::HeaderField& f : m.headers(p)) {
+      if (!mime::detail::iequals(f.name, "Content-Type")) continue;
+      ++n;
+      if (readings == kMaxOtherReadings) break;
+      // The copy counts as unpacked bytes: nested parts each with two types must not multiply
+      // the message's size unchecked.
+      if (budget_.take_bytes(p.body.size()) < p.body.size()) {
+        tree_.message_limits_.add(Limit::unpacked_size);
+        return;
+      }
+      std::string bytes = "Content-Type:";
+      bytes += f.raw_value;
+      bytes += "\r\n\r\n";
+      bytes += p.body;
+      auto other = std::make_unique<const mime::Message>(
+          mime::Message::parse_owned(std::move(bytes), budget_.limits()));
+      const mime::Part& root = other->root();
+      const std::optional<std::string_view> boundary = root.content_type.param("boundary");
+      if (root.is_leaf() || !boundary || (chosen && *boundary == *chosen)) continue;
+      ++readings;
+      tree_.messages_.push_back(std::move(other));
+      add_message(*tree_.messages_.back(), parent, depth,
+                  prefix + p.path + "~ct" + std::to_string(n) + '/');
     }
   }
 

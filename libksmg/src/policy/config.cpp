@@ -26,7 +26,7 @@ struct LimitKey {
   bool bytes;  // accepts "64M"-style sizes
 };
 
-constexpr std::array<LimitKey, 15> kLimitKeys{{
+constexpr std::array<LimitKey, 21> kLimitKeys{{
     {"max_message_bytes", &ScanLimits::max_message_bytes, true},
     {"max_header_line_bytes", &ScanLimits::max_header_line_bytes, true},
     {"max_header_fields", &ScanLimits::max_header_fields, false},
@@ -42,6 +42,12 @@ constexpr std::array<LimitKey, 15> kLimitKeys{{
     {"max_compression_ratio", &ScanLimits::max_compression_ratio, false},
     {"compression_ratio_floor_bytes", &ScanLimits::compression_ratio_floor_bytes, true},
     {"max_unpack_cpu_ms", &ScanLimits::max_unpack_cpu_ms, false},
+    {"max_av_scan_bytes", &ScanLimits::max_av_scan_bytes, true},
+    {"max_av_file_bytes", &ScanLimits::max_av_file_bytes, true},
+    {"max_av_recursion", &ScanLimits::max_av_recursion, false},
+    {"max_av_files", &ScanLimits::max_av_files, false},
+    {"max_av_object_ms", &ScanLimits::max_av_object_ms, false},
+    {"max_av_message_cpu_ms", &ScanLimits::max_av_message_cpu_ms, false},
 }};
 
 constexpr std::array<std::pair<std::string_view, bool ModuleSwitches::*>, 5> kModuleKeys{{
@@ -105,6 +111,8 @@ class Reader {
         ok = table_of(node, key) && read_organization(*node.as_table(), out);
       } else if (key == "cache") {
         ok = table_of(node, key) && read_cache(*node.as_table(), out);
+      } else if (key == "antivirus") {
+        ok = table_of(node, key) && read_antivirus(*node.as_table(), out.antivirus);
       } else if (key == "dictionary") {
         ok = read_dictionaries(node, out);
       } else if (key == "expression" || key == "condition") {
@@ -112,7 +120,7 @@ class Reader {
       } else {
         ok = fail(k.source(), key,
                   "unknown section (expected limits, modules, actions, organization, cache, "
-                  "dictionary, expression or condition)");
+                  "antivirus, dictionary, expression or condition)");
       }
       if (!ok) return false;
     }
@@ -328,6 +336,38 @@ class Reader {
       const auto* s = node.as_string();
       if (s == nullptr) return fail(&node, key, "expected a string (\"\" for no cache)");
       out.cache_dir = relative_to_config(s->get());
+    }
+    return true;
+  }
+
+  bool read_antivirus(const toml::table& t, av::Settings& av) {
+    for (const auto& [k, node] : t) {
+      const std::string key = "antivirus." + std::string(k.str());
+      const std::string_view name = k.str();
+      if (name == "database_dir" || name == "temp_dir") {
+        const auto* s = node.as_string();
+        if (s == nullptr || (name == "database_dir" && s->get().empty()))
+          return fail(&node, key, "expected a directory");
+        (name == "database_dir" ? av.database_dir : av.temp_dir) = relative_to_config(s->get());
+      } else if (name == "alert_macros") {
+        if (!flag_value(node, key, av.alert_macros)) return false;
+      } else if (name == "alert_broken_executables") {
+        if (!flag_value(node, key, av.alert_broken_executables)) return false;
+      } else if (name == "parse_body_html") {
+        if (!flag_value(node, key, av.parse_body_html)) return false;
+      } else if (name == "clean_cache") {
+        if (!flag_value(node, key, av.clean_cache)) return false;
+      } else if (name == "reload_check_seconds") {
+        const auto* i = node.as_integer();
+        if (i == nullptr || i->get() < 0 || i->get() > 86400)
+          return fail(&node, key, "expected seconds from 0 (never) to 86400");
+        av.reload_check_seconds = static_cast<std::uint32_t>(i->get());
+      } else {
+        return fail(k.source(), key,
+                    "unknown key (expected database_dir, temp_dir, alert_macros, "
+                    "alert_broken_executables, parse_body_html, clean_cache or "
+                    "reload_check_seconds)");
+      }
     }
     return true;
   }

@@ -1,0 +1,54 @@
+// compiled.hpp — the inside of av::Database: the libclamav engine, the scan options for the two
+// ways an object is handed over, and what the database files looked like when loaded.
+#pragma once
+
+#include <clamav.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ksmg/antivirus.hpp"
+
+namespace ksmg::av::detail {
+
+// A database file as it was on disk: a change of any of these means new signatures.
+struct FileStamp {
+  std::string name;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
+// The database files of `dir` (by the extensions libclamav loads), sorted by name.
+[[nodiscard]] std::vector<FileStamp> database_files(const std::string& dir);
+
+// The scan state one libclamav call reaches through its context pointer.
+struct CallContext {
+  std::int64_t deadline_ns = 0;  // thread CPU time at which the message's budget is spent
+  bool out_of_time = false;      // set when an inner file was skipped for the budget
+};
+
+}  // namespace ksmg::av::detail
+
+namespace ksmg::av {
+
+struct Database::Compiled {
+  Settings settings;
+  ScanLimits limits;
+  DatabaseInfo info;
+  std::vector<detail::FileStamp> stamp;
+  cl_engine* engine = nullptr;
+  // Objects the tree could not take apart: libclamav's parsers, except MAIL (the tree has
+  // parsed the message).
+  cl_scan_options full{};
+  // Containers the tree unpacked completely: their members are objects of their own, so the
+  // archive parsers stay off and only the raw bytes are matched.
+  cl_scan_options raw{};
+
+  ~Compiled() {
+    if (engine != nullptr) cl_engine_free(engine);
+  }
+};
+
+}  // namespace ksmg::av

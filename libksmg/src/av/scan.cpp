@@ -1,0 +1,245 @@
+// scan.cpp — owns the anti-virus scan of one object tree: which objects go to libclamav and
+// how, each distinct content once, the per-message CPU budget, and the mapping of libclamav's
+// answers and the tree's flags to one status per object and per message.
+#include <algorithm>
+#include <string_view>
+#include <unordered_map>
+
+#include "av/compiled.hpp"
+#include "core/cpu_clock.hpp"
+#include "ksmg/log.hpp"
+
+namespace ksmg::av {
+
+namespace {
+
+using objects::Flag;
+using objects::Object;
+using verdict::Status;
+
+// Findings beyond this many are counted in one last finding, not listed (a zip of 10000
+// encrypted members must not make a 10000-line report).
+constexpr std::size_t kMaxFindings = 64;
+
+// Limits of the tree that leave content of the message unseen; the others (header lines,
+// parameters) bound parsing, not what is scanned.
+constexpr Limit kContentLimits[] = {
+    Limit::message_size,      Limit::mime_depth,      Limit::part_count,    Limit::decoded_size,
+    Limit::archive_depth,     Limit::archive_members, Limit::unpacked_size, Limit::member_size,
+    Limit::compression_ratio, Limit::unpack_time};
+
+// How bad a status is, for choosing the message's: the worst object decides.
+int severity(Status s) noexcept {
+  switch (s) {
+    case Status::infected:
+      return 6;
+    case Status::probably_infected:
+      return 5;
+    case Status::error:
+      return 4;
+    case Status::encrypted:
+      return 3;
+    case Status::corrupted:
+      return 2;
+    case Status::not_scanned:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+struct Outcome {
+  Status status = Status::clean;
+  std::string what;  // threat or heuristic name, or why the object was not scanned
+  LimitSet limits;
+};
+
+void raise(Outcome& o, Status s, std::string what) {
+  if (severity(s) > severity(o.status)) {
+    o.status = s;
+    o.what = std::move(what);
+  }
+}
+
+// A name libclamav reported: real signatures are infections; its heuristics are split by kind.
+Outcome from_virus_name(std::string_view name) {
+  Outcome o;
+  o.what = std::string(name);
+  if (!name.starts_with("Heuristics.")) {
+    o.status = Status::infected;
+  } else if (name.starts_with("Heuristics.Encrypted.")) {
+    o.status = Status::encrypted;
+  } else if (name.starts_with("Heuristics.Limits.Exceeded.")) {
+    o.status = Status::not_scanned;
+    const std::string_view which =
+        name.substr(std::string_view("Heuristics.Limits.Exceeded.").size());
+    o.limits.add(which == "MaxScanTime"    ? Limit::av_time
+                 : which == "MaxRecursion" ? Limit::av_recursion
+                 : which == "MaxFiles"     ? Limit::av_files
+                                           : Limit::av_scan_size);
+  } else {
+    o.status = Status::probably_infected;
+  }
+  return o;
+}
+
+Outcome from_return_code(cl_error_t rc, const char* virname) {
+  Outcome o;
+  switch (rc) {
+    case CL_CLEAN:
+      break;
+    case CL_VIRUS:
+      return from_virus_name(virname != nullptr ? virname : "Unnamed");
+    case CL_ETIMEOUT:
+      o = {Status::not_scanned, "Heuristics.Limits.Exceeded.MaxScanTime", {}};
+      o.limits.add(Limit::av_time);
+      break;
+    case CL_EMAXREC:
+      o = {Status::not_scanned, "Heuristics.Limits.Exceeded.MaxRecursion", {}};
+      o.limits.add(Limit::av_recursion);
+      break;
+    case CL_EMAXSIZE:
+      o = {Status::not_scanned, "Heuristics.Limits.Exceeded.MaxScanSize", {}};
+      o.limits.add(Limit::av_scan_size);
+      break;
+    case CL_EMAXFILES:
+      o = {Status::not_scanned, "Heuristics.Limits.Exceeded.MaxFiles", {}};
+      o.limits.add(Limit::av_files);
+      break;
+    case CL_EFORMAT:
+    case CL_EPARSE:
+    case CL_EUNPACK:
+      o = {Status::corrupted, std::string("libclamav: ") + cl_strerror(rc), {}};
+      break;
+    default:
+      o = {Status::error, std::string("libclamav: ") + cl_strerror(rc), {}};
+      break;
+  }
+  return o;
+}
+
+// What the tree itself knows about an object, beside what libclamav said.
+void add_tree_flags(const Object& obj, const Settings& settings, Outcome& o) {
+  if (obj.flags.has(Flag::macros) && settings.alert_macros)
+    raise(o, Status::probably_infected, "Heuristics.Macros");
+  if (obj.flags.has(Flag::encrypted)) raise(o, Status::encrypted, "Encrypted");
+  if (obj.flags.has(Flag::corrupted)) raise(o, Status::corrupted, "Corrupted");
+  if (obj.flags.has(Flag::limit_exceeded)) {
+    bool content = false;
+    for (const Limit l : kContentLimits) content = content || obj.limits.has(l);
+    if (content) raise(o, Status::not_scanned, "Limits.Exceeded");
+  }
+}
+
+// The message's own HTML text (not an attached file): see Settings::parse_body_html.
+bool is_body_html(const Object& o) {
+  return o.origin == objects::Origin::mime_part && o.name.empty() &&
+         o.true_type.mime_type == "text/html";
+}
+
+// A container whose members are all objects of the tree: libclamav need not open it again.
+bool unpacked_completely(const Object& o) {
+  if (o.container.empty() || o.container == "message" || o.container == "uuencode") return false;
+  return !o.flags.has(Flag::encrypted) && !o.flags.has(Flag::corrupted) &&
+         !o.flags.has(Flag::limit_exceeded);
+}
+
+}  // namespace
+
+Result Database::scan(const objects::ObjectTree& tree) const {
+  Result r;
+  r.module.module = verdict::Module::antivirus;
+  r.module.info = c_->info.describe();
+  Outcome message;
+  std::size_t left_out = 0;
+  const std::int64_t start_ns = ksmg::detail::thread_cpu_ns();
+  detail::CallContext call;
+  call.deadline_ns =
+      start_ns + static_cast<std::int64_t>(c_->limits.max_av_message_cpu_ms) * 1'000'000;
+  // Content already scanned in this message (by hash and the way it was handed over).
+  std::unordered_map<std::string, Outcome> seen;
+
+  for (const Object& obj : tree.objects()) {
+    Outcome o;
+    // An attached message is scanned through its parts, like the message itself.
+    const bool to_libclamav = obj.container != "message" && !obj.data.empty();
+    if (to_libclamav) {
+      const bool raw = unpacked_completely(obj);
+      const bool no_html = !c_->settings.parse_body_html && is_body_html(obj);
+      std::string key = obj.sha256;
+      key += raw ? 'r' : 'f';
+      key += no_html ? 'n' : 'h';
+      if (const auto it = seen.find(key); it != seen.end()) {
+        o = it->second;
+      } else if (call.out_of_time || ksmg::detail::thread_cpu_ns() >= call.deadline_ns) {
+        call.out_of_time = true;
+        o = {Status::not_scanned, "Heuristics.Limits.Exceeded.MessageTime", {}};
+        o.limits.add(Limit::av_time);
+      } else if (obj.data.size() > c_->limits.max_av_file_bytes) {
+        // Decided here: libclamav answers CL_VIRUS without a name for an object over its
+        // file size limit, which would read as an infection.
+        o = {Status::not_scanned, "Heuristics.Limits.Exceeded.MaxFileSize", {}};
+        o.limits.add(Limit::av_scan_size);
+      } else {
+        cl_fmap_t* map = cl_fmap_open_memory(obj.data.data(), obj.data.size());
+        if (map == nullptr) {
+          o = {Status::error, "libclamav: cannot map the object", {}};
+        } else {
+          const char* virname = nullptr;
+          unsigned long scanned = 0;
+          cl_scan_options options = raw ? c_->raw : c_->full;
+          if (no_html) options.parse &= ~static_cast<unsigned>(CL_SCAN_PARSE_HTML);
+          const bool was_out = call.out_of_time;
+          const cl_error_t rc =
+              cl_scanmap_callback(map, nullptr, &virname, &scanned, c_->engine, &options, &call);
+          cl_fmap_close(map);
+          o = from_return_code(rc, virname);
+          if (call.out_of_time && !was_out) {
+            // Inner files were skipped as clean by the callback: say so unless something
+            // worse was found before the budget ran out.
+            Outcome cut{Status::not_scanned, "Heuristics.Limits.Exceeded.MessageTime", {}};
+            raise(o, cut.status, cut.what);
+            o.limits.add(Limit::av_time);
+          }
+          ++r.objects_scanned;
+          r.bytes_scanned += obj.data.size();
+          if (o.status == Status::error)
+            log::write(log::Level::error, "av", obj.path + ": " + o.what);
+        }
+        seen.emplace(std::move(key), o);
+      }
+    }
+    add_tree_flags(obj, c_->settings, o);
+    r.limits.add(o.limits);
+    if (o.status == Status::clean) continue;
+    raise(message, o.status, o.what);
+    if (r.module.findings.size() < kMaxFindings)
+      r.module.findings.push_back({obj.path, o.what, std::string(verdict::to_string(o.status))});
+    else
+      ++left_out;
+  }
+  // What the tree left unread (too many parts, too deep) was not scanned either.
+  const LimitSet tree_limits = tree.all_limits();
+  for (const Limit l : kContentLimits)
+    if (tree_limits.has(l)) {
+      raise(message, Status::not_scanned, "Limits.Exceeded");
+      if (message.status == Status::not_scanned && r.module.findings.empty())
+        r.module.findings.push_back(
+            {"", std::string("Limits.Exceeded.") + std::string(to_string(l)), "not_scanned"});
+      break;
+    }
+  if (left_out != 0)
+    r.module.findings.push_back({"", "and " + std::to_string(left_out) + " more objects", ""});
+  r.module.status = message.status;
+  // The worst finding first, so that the verdict's reason names it.
+  std::stable_sort(r.module.findings.begin(), r.module.findings.end(),
+                   [](const verdict::Finding& a, const verdict::Finding& b) {
+                     const auto sa = verdict::status_from_string(a.detail);
+                     const auto sb = verdict::status_from_string(b.detail);
+                     return severity(sa.value_or(Status::clean)) >
+                            severity(sb.value_or(Status::clean));
+                   });
+  return r;
+}
+
+}  // namespace ksmg::av

@@ -1,0 +1,20 @@
+// engine_loader.hpp — how every front-end builds its Engine from the command line: a
+// configuration file (or the built-in defaults) and an optional anti-virus database directory
+// that replaces the configured one.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "ksmg/engine.hpp"
+#include "ksmg/policy.hpp"
+
+namespace ksmg::frontend {
+
+// config_path "" = the built-in configuration; av_db "" = the configured database directory,
+// else that directory with the anti-virus module on. Null with err set when anything fails.
+[[nodiscard]] std::shared_ptr<const Engine> load_engine(const std::string& config_path,
+                                                        const std::string& av_db,
+                                                        policy::ConfigError& err);
+
+}  // namespace ksmg::frontend

@@ -486,6 +486,25 @@ TEST(AntivirusStatus, SameContentIsScannedOnceButReportedEverywhere) {
   EXPECT_TRUE(clean.r.limits.empty());
 }
 
+TEST(AntivirusStatus, TheCapOnFindingsNeverHidesTheWorst) {
+  // 70 macro documents come before the infected file in document order; only 64 findings are
+  // listed, and the infection must be one of them, first.
+  const auto l = load({kClamHdb});
+  ASSERT_NE(l->db, nullptr);
+  const std::string macro =
+      read_file(data_dir() / "av/oletools/excel4-macros/excel4_sample_macro.xls");
+  ASSERT_FALSE(macro.empty());
+  std::vector<std::pair<std::string, std::string>> members;
+  for (int i = 0; i < 70; ++i) members.emplace_back("m" + std::to_string(i) + ".xls", macro);
+  members.emplace_back("z.exe", read_file(kClamFiles / "clam.exe"));
+  const Scanned s = scan(*l->db, "many.zip", zip_of(members));
+  EXPECT_EQ(s.r.module.status, Status::infected) << describe(s.r.module);
+  ASSERT_EQ(s.r.module.findings.size(), 65u) << describe(s.r.module);
+  EXPECT_EQ(s.r.module.findings.front().where, "many.zip/z.exe");
+  EXPECT_EQ(s.r.module.findings.front().detail, "infected");
+  EXPECT_EQ(s.r.module.findings.back().what, "and 7 more objects");
+}
+
 std::string pseudo_random(std::size_t n, std::uint32_t seed) {
   std::string s(n, '\0');
   for (char& c : s) {

@@ -151,7 +151,6 @@ Result Database::scan(const objects::ObjectTree& tree) const {
   r.module.module = verdict::Module::antivirus;
   r.module.info = c_->info.describe();
   Outcome message;
-  std::size_t left_out = 0;
   const std::int64_t start_ns = ksmg::detail::thread_cpu_ns();
   detail::CallContext call;
   call.deadline_ns =
@@ -213,10 +212,7 @@ Result Database::scan(const objects::ObjectTree& tree) const {
     r.limits.add(o.limits);
     if (o.status == Status::clean) continue;
     raise(message, o.status, o.what);
-    if (r.module.findings.size() < kMaxFindings)
-      r.module.findings.push_back({obj.path, o.what, std::string(verdict::to_string(o.status))});
-    else
-      ++left_out;
+    r.module.findings.push_back({obj.path, o.what, std::string(verdict::to_string(o.status))});
   }
   // What the tree left unread (too many parts, too deep) was not scanned either.
   const LimitSet tree_limits = tree.all_limits();
@@ -228,10 +224,9 @@ Result Database::scan(const objects::ObjectTree& tree) const {
             {"", std::string("Limits.Exceeded.") + std::string(to_string(l)), "not_scanned"});
       break;
     }
-  if (left_out != 0)
-    r.module.findings.push_back({"", "and " + std::to_string(left_out) + " more objects", ""});
   r.module.status = message.status;
-  // The worst finding first, so that the verdict's reason names it.
+  // The worst findings first, so that the verdict's reason names the worst and the cap never
+  // hides an infection behind encrypted members; within a status, document order.
   std::stable_sort(r.module.findings.begin(), r.module.findings.end(),
                    [](const verdict::Finding& a, const verdict::Finding& b) {
                      const auto sa = verdict::status_from_string(a.detail);
@@ -239,6 +234,11 @@ Result Database::scan(const objects::ObjectTree& tree) const {
                      return severity(sa.value_or(Status::clean)) >
                             severity(sb.value_or(Status::clean));
                    });
+  if (r.module.findings.size() > kMaxFindings) {
+    const std::size_t left_out = r.module.findings.size() - kMaxFindings;
+    r.module.findings.resize(kMaxFindings);
+    r.module.findings.push_back({"", "and " + std::to_string(left_out) + " more objects", ""});
+  }
   return r;
 }
 

@@ -93,6 +93,8 @@ class Database {
 
   [[nodiscard]] const DatabaseInfo& info() const noexcept;
   [[nodiscard]] const Settings& settings() const noexcept;
+  // database_fingerprint() of the files this database was loaded from.
+  [[nodiscard]] const std::string& fingerprint() const noexcept;
   // True when database files were added, removed or rewritten since this database was loaded.
   [[nodiscard]] bool changed_on_disk() const;
 

@@ -17,7 +17,6 @@ struct FileStamp {
   std::string name;
   std::uint64_t size = 0;
   std::int64_t mtime_ns = 0;
-  bool operator==(const FileStamp&) const = default;
 };
 
 // The database files of `dir` (by the extensions libclamav loads), sorted by name.
@@ -37,7 +36,7 @@ struct Database::Compiled {
   Settings settings;
   ScanLimits limits;
   DatabaseInfo info;
-  std::vector<detail::FileStamp> stamp;
+  std::string fingerprint;  // database_fingerprint() of the files loaded
   cl_engine* engine = nullptr;
   // Objects the tree could not take apart: libclamav's parsers, except MAIL (the tree has
   // parsed the message).

@@ -107,11 +107,19 @@ std::vector<FileStamp> database_files(const std::string& dir) {
 
 }  // namespace detail
 
-std::string database_fingerprint(const std::string& dir) {
+namespace {
+
+std::string fingerprint_of(const std::vector<detail::FileStamp>& files) {
   std::string s;
-  for (const detail::FileStamp& f : detail::database_files(dir))
+  for (const detail::FileStamp& f : files)
     s += f.name + '/' + std::to_string(f.size) + '/' + std::to_string(f.mtime_ns) + '\n';
   return s;
+}
+
+}  // namespace
+
+std::string database_fingerprint(const std::string& dir) {
+  return fingerprint_of(detail::database_files(dir));
 }
 
 std::string DatabaseInfo::describe() const {
@@ -127,8 +135,10 @@ Database::~Database() = default;
 const DatabaseInfo& Database::info() const noexcept { return c_->info; }
 const Settings& Database::settings() const noexcept { return c_->settings; }
 
+const std::string& Database::fingerprint() const noexcept { return c_->fingerprint; }
+
 bool Database::changed_on_disk() const {
-  return detail::database_files(c_->settings.database_dir) != c_->stamp;
+  return database_fingerprint(c_->settings.database_dir) != c_->fingerprint;
 }
 
 bool Database::same_as(const Settings& settings, const ScanLimits& limits) const {
@@ -147,8 +157,9 @@ std::shared_ptr<const Database> Database::load(const Settings& settings, const S
   auto c = std::make_unique<Compiled>();
   c->settings = settings;
   c->limits = limits;
-  c->stamp = detail::database_files(settings.database_dir);
-  if (c->stamp.empty()) {
+  const std::vector<detail::FileStamp> files = detail::database_files(settings.database_dir);
+  c->fingerprint = fingerprint_of(files);
+  if (files.empty()) {
     std::error_code ec;
     error = std::filesystem::is_directory(settings.database_dir, ec)
                 ? "no ClamAV database in " + settings.database_dir +
@@ -204,7 +215,7 @@ std::shared_ptr<const Database> Database::load(const Settings& settings, const S
   info.version =
       static_cast<std::uint32_t>(cl_engine_get_num(c->engine, CL_ENGINE_DB_VERSION, &err));
   info.time = static_cast<std::int64_t>(cl_engine_get_num(c->engine, CL_ENGINE_DB_TIME, &err));
-  for (const detail::FileStamp& f : c->stamp) {
+  for (const detail::FileStamp& f : files) {
     info.files.push_back(f.name);
     if (info.version == 0) info.time = std::max(info.time, f.mtime_ns / 1'000'000'000);
   }

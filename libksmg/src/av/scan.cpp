@@ -2,6 +2,7 @@
 // how, each distinct content once, the per-message CPU budget, and the mapping of libclamav's
 // answers and the tree's flags to one status per object and per message.
 #include <algorithm>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -27,6 +28,13 @@ constexpr Limit kContentLimits[] = {
     Limit::message_size,      Limit::mime_depth,      Limit::part_count,    Limit::decoded_size,
     Limit::archive_depth,     Limit::archive_members, Limit::unpacked_size, Limit::member_size,
     Limit::compression_ratio, Limit::unpack_time};
+
+// The first of kContentLimits in `limits`, if any.
+std::optional<Limit> content_limit(LimitSet limits) noexcept {
+  for (const Limit l : kContentLimits)
+    if (limits.has(l)) return l;
+  return std::nullopt;
+}
 
 // How bad a status is, for choosing the message's: the worst object decides.
 int severity(Status s) noexcept {
@@ -61,26 +69,26 @@ void raise(Outcome& o, Status s, std::string what) {
   }
 }
 
+constexpr std::string_view kLimitsExceeded = "Heuristics.Limits.Exceeded.";
+
+// An object a limit kept from being scanned completely, in libclamav's naming
+// ("Heuristics.Limits.Exceeded.MaxFiles"; MessageTime and MaxFileSize are checked by us).
+Outcome limit_exceeded(std::string_view which) {
+  Outcome o{Status::not_scanned, std::string(kLimitsExceeded) + std::string(which), {}};
+  o.limits.add(which == "MaxScanTime" || which == "MessageTime" ? Limit::av_time
+               : which == "MaxRecursion"                        ? Limit::av_recursion
+               : which == "MaxFiles"                            ? Limit::av_files
+                                                                : Limit::av_scan_size);
+  return o;
+}
+
 // A name libclamav reported: real signatures are infections; its heuristics are split by kind.
 Outcome from_virus_name(std::string_view name) {
-  Outcome o;
-  o.what = std::string(name);
-  if (!name.starts_with("Heuristics.")) {
-    o.status = Status::infected;
-  } else if (name.starts_with("Heuristics.Encrypted.")) {
-    o.status = Status::encrypted;
-  } else if (name.starts_with("Heuristics.Limits.Exceeded.")) {
-    o.status = Status::not_scanned;
-    const std::string_view which =
-        name.substr(std::string_view("Heuristics.Limits.Exceeded.").size());
-    o.limits.add(which == "MaxScanTime"    ? Limit::av_time
-                 : which == "MaxRecursion" ? Limit::av_recursion
-                 : which == "MaxFiles"     ? Limit::av_files
-                                           : Limit::av_scan_size);
-  } else {
-    o.status = Status::probably_infected;
-  }
-  return o;
+  if (name.starts_with(kLimitsExceeded)) return limit_exceeded(name.substr(kLimitsExceeded.size()));
+  const Status status = !name.starts_with("Heuristics.")            ? Status::infected
+                        : name.starts_with("Heuristics.Encrypted.") ? Status::encrypted
+                                                                    : Status::probably_infected;
+  return {status, std::string(name), {}};
 }
 
 Outcome from_return_code(cl_error_t rc, const char* virname) {
@@ -91,21 +99,13 @@ Outcome from_return_code(cl_error_t rc, const char* virname) {
     case CL_VIRUS:
       return from_virus_name(virname != nullptr ? virname : "Unnamed");
     case CL_ETIMEOUT:
-      o = {Status::not_scanned, "Heuristics.Limits.Exceeded.MaxScanTime", {}};
-      o.limits.add(Limit::av_time);
-      break;
+      return limit_exceeded("MaxScanTime");
     case CL_EMAXREC:
-      o = {Status::not_scanned, "Heuristics.Limits.Exceeded.MaxRecursion", {}};
-      o.limits.add(Limit::av_recursion);
-      break;
+      return limit_exceeded("MaxRecursion");
     case CL_EMAXSIZE:
-      o = {Status::not_scanned, "Heuristics.Limits.Exceeded.MaxScanSize", {}};
-      o.limits.add(Limit::av_scan_size);
-      break;
+      return limit_exceeded("MaxScanSize");
     case CL_EMAXFILES:
-      o = {Status::not_scanned, "Heuristics.Limits.Exceeded.MaxFiles", {}};
-      o.limits.add(Limit::av_files);
-      break;
+      return limit_exceeded("MaxFiles");
     case CL_EFORMAT:
     case CL_EPARSE:
     case CL_EUNPACK:
@@ -124,11 +124,8 @@ void add_tree_flags(const Object& obj, const Settings& settings, Outcome& o) {
     raise(o, Status::probably_infected, "Heuristics.Macros");
   if (obj.flags.has(Flag::encrypted)) raise(o, Status::encrypted, "Encrypted");
   if (obj.flags.has(Flag::corrupted)) raise(o, Status::corrupted, "Corrupted");
-  if (obj.flags.has(Flag::limit_exceeded)) {
-    bool content = false;
-    for (const Limit l : kContentLimits) content = content || obj.limits.has(l);
-    if (content) raise(o, Status::not_scanned, "Limits.Exceeded");
-  }
+  if (obj.flags.has(Flag::limit_exceeded) && content_limit(obj.limits))
+    raise(o, Status::not_scanned, "Limits.Exceeded");
 }
 
 // The message's own HTML text (not an attached file): see Settings::parse_body_html.
@@ -172,13 +169,11 @@ Result Database::scan(const objects::ObjectTree& tree) const {
         o = it->second;
       } else if (call.out_of_time || ksmg::detail::thread_cpu_ns() >= call.deadline_ns) {
         call.out_of_time = true;
-        o = {Status::not_scanned, "Heuristics.Limits.Exceeded.MessageTime", {}};
-        o.limits.add(Limit::av_time);
+        o = limit_exceeded("MessageTime");
       } else if (obj.data.size() > c_->limits.max_av_file_bytes) {
         // Decided here: libclamav answers CL_VIRUS without a name for an object over its
         // file size limit, which would read as an infection.
-        o = {Status::not_scanned, "Heuristics.Limits.Exceeded.MaxFileSize", {}};
-        o.limits.add(Limit::av_scan_size);
+        o = limit_exceeded("MaxFileSize");
       } else {
         cl_fmap_t* map = cl_fmap_open_memory(obj.data.data(), obj.data.size());
         if (map == nullptr) {
@@ -196,9 +191,9 @@ Result Database::scan(const objects::ObjectTree& tree) const {
           if (call.out_of_time && !was_out) {
             // Inner files were skipped as clean by the callback: say so unless something
             // worse was found before the budget ran out.
-            Outcome cut{Status::not_scanned, "Heuristics.Limits.Exceeded.MessageTime", {}};
+            const Outcome cut = limit_exceeded("MessageTime");
             raise(o, cut.status, cut.what);
-            o.limits.add(Limit::av_time);
+            o.limits.add(cut.limits);
           }
           ++r.objects_scanned;
           r.bytes_scanned += obj.data.size();
@@ -215,15 +210,12 @@ Result Database::scan(const objects::ObjectTree& tree) const {
     r.module.findings.push_back({obj.path, o.what, std::string(verdict::to_string(o.status))});
   }
   // What the tree left unread (too many parts, too deep) was not scanned either.
-  const LimitSet tree_limits = tree.all_limits();
-  for (const Limit l : kContentLimits)
-    if (tree_limits.has(l)) {
-      raise(message, Status::not_scanned, "Limits.Exceeded");
-      if (message.status == Status::not_scanned && r.module.findings.empty())
-        r.module.findings.push_back(
-            {"", std::string("Limits.Exceeded.") + std::string(to_string(l)), "not_scanned"});
-      break;
-    }
+  if (const std::optional<Limit> l = content_limit(tree.all_limits())) {
+    raise(message, Status::not_scanned, "Limits.Exceeded");
+    if (message.status == Status::not_scanned && r.module.findings.empty())
+      r.module.findings.push_back(
+          {"", "Limits.Exceeded." + std::string(to_string(*l)), "not_scanned"});
+  }
   r.module.status = message.status;
   // The worst findings first, so that the verdict's reason names the worst and the cap never
   // hides an infection behind encrypted members; within a status, document order.

@@ -241,8 +241,10 @@ DatabaseWatcher::~DatabaseWatcher() {
 bool DatabaseWatcher::check_now() {
   const std::shared_ptr<const Engine> engine = holder_.get();
   const av::Database* db = engine->antivirus();
-  if (db == nullptr || !db->changed_on_disk()) return false;
+  if (db == nullptr) return false;
+  // One look at the directory: compared with what is loaded, then with what failed last.
   const std::string now = av::database_fingerprint(db->settings().database_dir);
+  if (now == db->fingerprint()) return false;
   {
     const std::lock_guard lock(mutex_);
     if (now == failed_) return false;
@@ -265,8 +267,13 @@ bool DatabaseWatcher::check_now() {
 void DatabaseWatcher::run() {
   std::unique_lock lock(mutex_);
   while (!stop_) {
-    const av::Database* db = holder_.get()->antivirus();
-    const std::uint32_t seconds = db != nullptr ? db->settings().reload_check_seconds : 0;
+    const std::uint32_t seconds = [this] {
+      // Held only while its settings are read (a reload may swap it meanwhile), not during the
+      // wait, which would keep a replaced database in memory.
+      const std::shared_ptr<const Engine> engine = holder_.get();
+      const av::Database* db = engine->antivirus();
+      return db != nullptr ? db->settings().reload_check_seconds : 0u;
+    }();
     if (seconds == 0)
       wake_.wait_for(lock, std::chrono::seconds(1));  // the engine may change; look again
     else

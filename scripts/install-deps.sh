@@ -8,11 +8,14 @@ packages=(
   cmake ninja-build g++ pkg-config
   # libksmg
   libicu-dev libssl-dev libmagic-dev zlib1g-dev libhyperscan-dev libtomlplusplus-dev libclamav-dev
-  # front-ends
-  nlohmann-json3-dev
+  # front-ends (the relay: standalone Asio for its coroutines, OpenSSL for STARTTLS)
+  nlohmann-json3-dev libasio-dev openssl
   # tests: GoogleTest, pytest for end-to-end, GMime for the differential test, clang + its
   # runtime for the libFuzzer harnesses
   googletest libgtest-dev libgmock-dev python3 python3-pytest libgmime-3.0-dev clang libclang-rt-14-dev
+  # the relay's end-to-end peers: swaks (with its TLS modules) and aiosmtpd as SMTP client and
+  # server, Postfix for smtp-source/smtp-sink and as the relay we are compared with
+  swaks libnet-ssleay-perl libio-socket-ssl-perl python3-aiosmtpd postfix
   # benches: Google Benchmark, and the peers we compare with
   libbenchmark-dev libmimetic-dev libgumbo-dev libarchive-dev
 )
@@ -33,6 +36,9 @@ if ((${#missing[@]})); then
   sudo_cmd=()
   if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
   export DEBIAN_FRONTEND=noninteractive
+  # Postfix is installed unconfigured and not started: the tests run private instances of it.
+  echo "postfix postfix/main_mailer_type select No configuration" |
+    "${sudo_cmd[@]}" debconf-set-selections
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 fi

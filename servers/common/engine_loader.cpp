@@ -1,19 +1,35 @@
-// engine_loader.cpp — owns frontend::load_engine (engine_loader.hpp).
+// engine_loader.cpp — owns frontend::load_engine and reload_engine (engine_loader.hpp).
 #include "engine_loader.hpp"
 
 #include <utility>
 
 namespace ksmg::frontend {
 
-std::shared_ptr<const Engine> load_engine(const std::string& config_path, const std::string& av_db,
-                                          policy::ConfigError& err) {
-  policy::Config config;
-  if (!config_path.empty() && !policy::load_config(config_path, config, err)) return nullptr;
+namespace {
+
+bool read_config(const std::string& config_path, const std::string& av_db, policy::Config& config,
+                 policy::ConfigError& err) {
+  if (!config_path.empty() && !policy::load_config(config_path, config, err)) return false;
   if (!av_db.empty()) {
     config.modules.antivirus = true;
     config.antivirus.database_dir = av_db;
   }
+  return true;
+}
+
+}  // namespace
+
+std::shared_ptr<const Engine> load_engine(const std::string& config_path, const std::string& av_db,
+                                          policy::ConfigError& err) {
+  policy::Config config;
+  if (!read_config(config_path, av_db, config, err)) return nullptr;
   return Engine::compile(std::move(config), err);
+}
+
+bool reload_engine(EngineHolder& holder, const std::string& config_path, const std::string& av_db,
+                   policy::ConfigError& err) {
+  policy::Config config;
+  return read_config(config_path, av_db, config, err) && holder.reload(std::move(config), err);
 }
 
 }  // namespace ksmg::frontend

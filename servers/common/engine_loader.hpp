@@ -1,6 +1,6 @@
-// engine_loader.hpp — how every front-end builds its Engine from the command line: a
-// configuration file (or the built-in defaults) and an optional anti-virus database directory
-// that replaces the configured one.
+// engine_loader.hpp — how every front-end builds (and a server rebuilds) its Engine from the
+// command line: a configuration file (or the built-in defaults) and an optional anti-virus database
+// directory that replaces the configured one.
 #pragma once
 
 #include <memory>
@@ -16,5 +16,11 @@ namespace ksmg::frontend {
 [[nodiscard]] std::shared_ptr<const Engine> load_engine(const std::string& config_path,
                                                         const std::string& av_db,
                                                         policy::ConfigError& err);
+
+// A server's reload (SIGHUP): the same configuration file and overrides compiled again and
+// swapped into `holder`; what did not change (the anti-virus database) is shared. On failure
+// the engine in service stays and err says why.
+bool reload_engine(EngineHolder& holder, const std::string& config_path, const std::string& av_db,
+                   policy::ConfigError& err);
 
 }  // namespace ksmg::frontend

@@ -118,6 +118,8 @@ class EngineHolder {
   // Compiles the configuration at `config_path`; on success the new engine replaces the old one
   // and true is returned. On failure the engine in service stays and err says why.
   bool reload(const std::string& config_path, policy::ConfigError& err);
+  // The same with a configuration already read (a front-end that applied its overrides).
+  bool reload(policy::Config config, policy::ConfigError& err);
   // Loads the anti-virus database again (new signatures); on success the engine in service is
   // replaced by one with the new database. On failure it stays and `error` says why. False
   // with an empty error when the anti-virus module is off.

@@ -2,13 +2,16 @@
 // read into a Config, or a ConfigError that names the file, line, column and key at fault.
 //
 // Unknown keys and values of the wrong type are errors, never ignored: a typo in a security
-// product's configuration must not silently switch protection off. Per-group rules, lists, TLS
+// product's configuration must not silently switch protection off. The sections [relay] and
+// [milter] belong to the front-ends of those names, which read them with the same strictness;
+// here they are only required to be tables. Per-group rules, lists, TLS
 // and routing come with later issues; this holds limits, module switches, the action for each
 // module status, the organization's domains, and the content filter's dictionaries,
 // expressions and conditions (expressions are checked here, so that their errors have a line).
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,5 +75,9 @@ struct Config {
 [[nodiscard]] bool parse_config(std::string_view text, std::string_view file_name, Config& out,
                                 ConfigError& err);
 [[nodiscard]] bool load_config(const std::string& path, Config& out, ConfigError& err);
+
+// A size as the configuration writes it: digits, optionally followed by K, M or G (powers of
+// 1024), e.g. "65536", "64K", "64M". Nullopt for anything else (at most 9 digits).
+[[nodiscard]] std::optional<std::size_t> parse_size(std::string_view text) noexcept;
 
 }  // namespace ksmg::policy

@@ -201,7 +201,10 @@ std::shared_ptr<const Engine> EngineHolder::get() const noexcept {
 
 bool EngineHolder::reload(const std::string& config_path, policy::ConfigError& err) {
   policy::Config config;
-  if (!policy::load_config(config_path, config, err)) return false;
+  return policy::load_config(config_path, config, err) && reload(std::move(config), err);
+}
+
+bool EngineHolder::reload(policy::Config config, policy::ConfigError& err) {
   const std::lock_guard lock(reload_mutex_);
   std::shared_ptr<const Engine> fresh = Engine::compile(std::move(config), err, get().get());
   if (fresh == nullptr) return false;

@@ -117,10 +117,12 @@ class Reader {
         ok = read_dictionaries(node, out);
       } else if (key == "expression" || key == "condition") {
         ok = true;  // read below: they name dictionaries and expressions, wherever those are
+      } else if (key == "relay" || key == "milter") {
+        ok = table_of(node, key);  // the front-ends' own sections, read by them
       } else {
         ok = fail(k.source(), key,
                   "unknown section (expected limits, modules, actions, organization, cache, "
-                  "antivirus, dictionary, expression or condition)");
+                  "antivirus, dictionary, expression, condition, relay or milter)");
       }
       if (!ok) return false;
     }
@@ -144,19 +146,11 @@ class Reader {
       return true;
     }
     if (const auto* s = node.as_string(); s != nullptr && bytes) {
-      const std::string& text = s->get();
-      std::size_t digits = 0;
-      while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-      const std::string_view unit = std::string_view(text).substr(digits);
-      const int shift = unit.empty()  ? 0
-                        : unit == "K" ? 10
-                        : unit == "M" ? 20
-                        : unit == "G" ? 30
-                                      : -1;
-      if (digits == 0 || digits > 9 || shift < 0)
+      const std::optional<std::size_t> size = parse_size(s->get());
+      if (!size)
         return fail(&node, key, "expected a size such as 65536, \"64K\", \"64M\" or \"1G\"");
-      out = static_cast<std::size_t>(std::stoull(text.substr(0, digits))) << shift;
-      if (out == 0) return fail(&node, key, "expected a positive size");
+      if (*size == 0) return fail(&node, key, "expected a positive size");
+      out = *size;
       return true;
     }
     return fail(&node, key,
@@ -611,6 +605,19 @@ bool ModuleSwitches::enabled(verdict::Module m) const noexcept {
   for (const auto& [name, field] : kModuleKeys)
     if (name == verdict::to_string(m)) return this->*field;
   return false;
+}
+
+std::optional<std::size_t> parse_size(std::string_view text) noexcept {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string_view unit = text.substr(digits);
+  const int shift = unit.empty() ? 0 : unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : -1;
+  // Nine digits and a G stay far below 2^64.
+  if (digits == 0 || digits > 9 || shift < 0) return std::nullopt;
+  std::size_t value = 0;
+  for (const char c : text.substr(0, digits))
+    value = value * 10 + static_cast<std::size_t>(c - '0');
+  return value << shift;
 }
 
 bool parse_config(std::string_view text, std::string_view file_name, Config& out,

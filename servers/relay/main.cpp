@@ -1,0 +1,193 @@
+// main.cpp — ksmg-relay: the standalone SMTP gateway. Reads the configuration (the library's
+// sections and [relay]), applies the command line's overrides, starts the scanning threads and
+// the listeners, and runs until SIGTERM/SIGINT (graceful stop); SIGHUP reloads the
+// configuration, dictionaries and signatures without dropping a session.
+#include <csignal>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine_loader.hpp"
+#include "ksmg/engine.hpp"
+#include "ksmg/log.hpp"
+#include "options.hpp"
+#include "relay_config.hpp"
+#include "scan_pool.hpp"
+#include "server.hpp"
+#include "session.hpp"
+
+namespace {
+
+using namespace ksmg;
+using namespace ksmg::relay;
+
+constexpr const char* kUsage =
+    "usage: ksmg-relay [--config FILE] [--listen ADDR:PORT]... [--next-hop HOST:PORT|maildir:DIR]\n"
+    "                  [--av-db DIR] [--data-dir DIR] [--hostname NAME] [--verbose] [--check]\n"
+    "\n"
+    "Without --config the built-in configuration is used: listen on 127.0.0.1:2525, trust\n"
+    "loopback clients, deliver every message into DATA_DIR/maildir. --next-hop sends every\n"
+    "message there (the transport map is ignored); --check validates and exits.\n"
+    "Signals: SIGHUP reloads, SIGTERM/SIGINT stop gracefully.\n";
+
+struct Options {
+  std::string config;
+  std::vector<std::string> listen;
+  std::string next_hop;
+  std::string av_db;
+  std::string data_dir;
+  std::string hostname;
+  bool verbose = false;
+  bool check = false;
+};
+
+std::optional<Options> parse_options(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const frontend::OptionArg arg = frontend::split_option(argv[i]);
+    auto value = [&](std::string& out) {
+      if (arg.has_value) {
+        out = std::string(arg.value);
+        return true;
+      }
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (arg.name == "--config" && value(o.config)) continue;
+    if (arg.name == "--listen" && value(v)) {
+      o.listen.push_back(v);
+      continue;
+    }
+    if (arg.name == "--next-hop" && value(o.next_hop)) continue;
+    if (arg.name == "--av-db" && value(o.av_db)) continue;
+    if (arg.name == "--data-dir" && value(o.data_dir)) continue;
+    if (arg.name == "--hostname" && value(o.hostname)) continue;
+    if (arg.name == "--verbose" && !arg.has_value) {
+      o.verbose = true;
+      continue;
+    }
+    if (arg.name == "--check" && !arg.has_value) {
+      o.check = true;
+      continue;
+    }
+    std::cerr << "ksmg-relay: bad argument " << argv[i] << "\n" << kUsage;
+    return std::nullopt;
+  }
+  return o;
+}
+
+// The [relay] settings from the file (or built in), with the command line's overrides.
+bool read_settings(const Options& o, RelaySettings& out, std::string& error) {
+  policy::ConfigError err;
+  if (!o.config.empty() && !load_relay_settings(o.config, out, err)) {
+    error = err.to_string();
+    return false;
+  }
+  if (!o.listen.empty()) {
+    out.listen.clear();
+    for (const std::string& l : o.listen) {
+      const auto a = parse_listen_address(l);
+      if (!a) {
+        error = "--listen " + l + ": expected ADDR:PORT such as 127.0.0.1:2525 or [::1]:2525";
+        return false;
+      }
+      out.listen.push_back(*a);
+    }
+  }
+  if (!o.next_hop.empty()) {
+    const auto route = Route::parse(o.next_hop);
+    if (!route) {
+      error = "--next-hop " + o.next_hop + ": expected HOST:PORT or maildir:DIR";
+      return false;
+    }
+    out.routing.transport.clear();
+    out.routing.default_route = *route;
+  }
+  if (!o.data_dir.empty()) out.data_dir = o.data_dir;
+  if (!o.hostname.empty()) out.hostname = o.hostname;
+  complete_settings(out);
+  return true;
+}
+
+std::shared_ptr<const Snapshot> load_snapshot(const Options& o, std::string& error) {
+  RelaySettings settings;
+  if (!read_settings(o, settings, error)) return nullptr;
+  return make_snapshot(std::move(settings), error);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::optional<Options> options = parse_options(argc, argv);
+  if (!options) return 2;
+  const Options& o = *options;
+  log::set_threshold(o.verbose ? log::Level::debug : log::Level::info);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  policy::ConfigError err;
+  std::shared_ptr<const Engine> engine = frontend::load_engine(o.config, o.av_db, err);
+  if (!engine) {
+    std::cerr << "ksmg-relay: " << err.to_string() << "\n";
+    return 2;
+  }
+  std::string error;
+  std::shared_ptr<const Snapshot> snapshot = load_snapshot(o, error);
+  if (!snapshot) {
+    std::cerr << "ksmg-relay: " << error << "\n";
+    return 2;
+  }
+  if (o.check) {
+    std::cout << "ksmg-relay: configuration ok\n";
+    return 0;
+  }
+
+  EngineHolder engines(std::move(engine));
+  DatabaseWatcher watcher(engines);
+  ScanPool scanner(snapshot->settings.scan_threads);
+  asio::io_context io(1);
+  Server server(io, engines, scanner, snapshot);
+  if (!server.listen(error)) {
+    std::cerr << "ksmg-relay: " << error << "\n";
+    return 2;
+  }
+  server.start();
+  log::write(log::Level::info, "relay",
+             "ready: " + std::to_string(scanner.threads()) + " scanning threads, engine " +
+                 std::to_string(engines.get()->generation()));
+
+  asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+  asio::signal_set reload_signal(io, SIGHUP);
+  stop_signals.async_wait([&](std::error_code ec, int) {
+    if (ec) return;
+    server.stop();
+    // Nothing is left to wait for once the sessions are done: run() then returns.
+    reload_signal.cancel();
+  });
+  std::function<void()> wait_reload = [&] {
+    reload_signal.async_wait([&](std::error_code ec, int) {
+      if (ec) return;
+      policy::ConfigError reload_err;
+      if (frontend::reload_engine(engines, o.config, o.av_db, reload_err))
+        log::write(log::Level::info, "relay",
+                   "reloaded: engine " + std::to_string(engines.get()->generation()));
+      else
+        log::write(log::Level::error, "relay",
+                   "reload failed, the engine in service stays: " + reload_err.to_string());
+      std::string reload_error;
+      if (auto fresh = load_snapshot(o, reload_error))
+        server.replace_snapshot(std::move(fresh));
+      else
+        log::write(log::Level::error, "relay",
+                   "reload of [relay] failed, the settings in service stay: " + reload_error);
+      wait_reload();
+    });
+  };
+  wait_reload();
+  io.run();
+  log::write(log::Level::info, "relay", "stopped");
+  return 0;
+}

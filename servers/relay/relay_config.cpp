@@ -1,0 +1,332 @@
+// relay_config.cpp — owns reading [relay] (relay_config.hpp): every key known, typed and
+// range-checked; errors carry the file, line, column and key like the library's.
+#include "relay_config.hpp"
+
+#include <toml++/toml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <utility>
+
+#include "smtp_syntax.hpp"
+
+namespace ksmg::relay {
+
+namespace {
+
+class Reader {
+ public:
+  Reader(std::string_view file, policy::ConfigError& err) : file_(file), err_(err) {}
+
+  bool fail(const toml::node& at, std::string key, std::string message) {
+    return fail(at.source(), std::move(key), std::move(message));
+  }
+  bool fail(const toml::source_region& at, std::string key, std::string message) {
+    err_.file = file_;
+    err_.line = at.begin.line;
+    err_.column = at.begin.column;
+    err_.key = std::move(key);
+    err_.message = std::move(message);
+    return false;
+  }
+
+  bool read(const toml::table& root, RelaySettings& out) {
+    const toml::node* relay = root.get("relay");
+    if (relay == nullptr) return true;
+    if (!relay->is_table()) return fail(*relay, "relay", "expected a table");
+    for (const auto& [k, node] : *relay->as_table()) {
+      const std::string name(k.str());
+      const std::string key = "relay." + name;
+      if (!read_key(name, key, node, out)) return false;
+    }
+    return true;
+  }
+
+ private:
+  bool read_key(const std::string& name, const std::string& key, const toml::node& node,
+                RelaySettings& out) {
+    if (name == "listen") return read_listen(key, node, out.listen);
+    if (name == "hostname") return string_value(key, node, out.hostname);
+    if (name == "data_dir") return path_value(key, node, out.data_dir);
+    if (name == "backup_dir") return path_value(key, node, out.backup_dir);
+    if (name == "scan_threads") return count_value(key, node, out.scan_threads, true);
+    if (name == "max_message_bytes") return size_value(key, node, out.max_message_bytes);
+    if (name == "max_recipients") return count_value(key, node, out.max_recipients, false);
+    if (name == "max_line_bytes") {
+      if (!size_value(key, node, out.max_line_bytes)) return false;
+      // RFC 5321 4.5.3.1.4: a command line may be 512 octets; less would refuse valid mail.
+      return out.max_line_bytes >= 512 || fail(node, key, "must be at least 512");
+    }
+    if (name == "max_connections") return count_value(key, node, out.max_connections, false);
+    if (name == "max_connections_per_client")
+      return count_value(key, node, out.max_connections_per_client, false);
+    if (name == "max_errors") return count_value(key, node, out.max_errors, false);
+    if (name == "idle_timeout_seconds") return seconds_value(key, node, out.idle_timeout);
+    if (name == "data_timeout_seconds") return seconds_value(key, node, out.data_timeout);
+    if (name == "next_hop_connect_seconds")
+      return seconds_value(key, node, out.next_hop_connect_timeout);
+    if (name == "next_hop_timeout_seconds") return seconds_value(key, node, out.next_hop_timeout);
+    if (name == "shutdown_grace_seconds") return seconds_value(key, node, out.shutdown_grace);
+    if (name == "relay_domains") return read_domains(key, node, out.routing.relay_domains);
+    if (name == "trusted_networks") return read_networks(key, node, out.routing);
+    if (name == "transport") return read_transport(key, node, out.routing);
+    if (name == "tls") return read_tls(key, node, out.tls);
+    return fail(node, key,
+                "unknown key (expected listen, hostname, data_dir, backup_dir, scan_threads, "
+                "max_message_bytes, max_recipients, max_line_bytes, max_connections, "
+                "max_connections_per_client, max_errors, idle_timeout_seconds, "
+                "data_timeout_seconds, next_hop_connect_seconds, next_hop_timeout_seconds, "
+                "shutdown_grace_seconds, relay_domains, trusted_networks, transport or tls)");
+  }
+
+  bool string_value(const std::string& key, const toml::node& node, std::string& out) {
+    const auto* s = node.as_string();
+    if (s == nullptr) return fail(node, key, "expected a string");
+    out = s->get();
+    return true;
+  }
+
+  // Relative to the configuration file's folder, like every path of the configuration.
+  bool path_value(const std::string& key, const toml::node& node, std::string& out) {
+    if (!string_value(key, node, out)) return false;
+    if (!out.empty()) out = resolve(out);
+    return true;
+  }
+
+  std::string resolve(const std::string& path) const {
+    const std::filesystem::path p(path);
+    if (p.is_absolute() || file_.empty()) return path;
+    return (std::filesystem::path(std::string(file_)).parent_path() / p).lexically_normal();
+  }
+
+  bool count_value(const std::string& key, const toml::node& node, std::size_t& out,
+                   bool zero_allowed) {
+    const auto* i = node.as_integer();
+    if (i == nullptr || i->get() < (zero_allowed ? 0 : 1) || i->get() > 100'000'000)
+      return fail(node, key,
+                  zero_allowed ? "expected an integer >= 0" : "expected a positive integer");
+    out = static_cast<std::size_t>(i->get());
+    return true;
+  }
+
+  bool size_value(const std::string& key, const toml::node& node, std::size_t& out) {
+    if (const auto* s = node.as_string()) {
+      const auto size = policy::parse_size(s->get());
+      if (!size || *size == 0)
+        return fail(node, key, "expected a size such as 65536, \"64K\", \"64M\" or \"1G\"");
+      out = *size;
+      return true;
+    }
+    return count_value(key, node, out, false);
+  }
+
+  bool seconds_value(const std::string& key, const toml::node& node, std::chrono::seconds& out) {
+    const auto* i = node.as_integer();
+    if (i == nullptr || i->get() < 1 || i->get() > 86'400)
+      return fail(node, key, "expected seconds between 1 and 86400");
+    out = std::chrono::seconds(i->get());
+    return true;
+  }
+
+  template <typename Each>
+  bool string_array(const std::string& key, const toml::node& node, Each each) {
+    const auto* a = node.as_array();
+    if (a == nullptr) return fail(node, key, "expected an array of strings");
+    for (const toml::node& item : *a) {
+      const auto* s = item.as_string();
+      if (s == nullptr) return fail(item, key, "expected a string");
+      if (!each(item, s->get())) return false;
+    }
+    return true;
+  }
+
+  bool read_listen(const std::string& key, const toml::node& node,
+                   std::vector<ListenAddress>& out) {
+    out.clear();
+    if (!string_array(key, node, [&](const toml::node& item, const std::string& text) {
+          const auto a = parse_listen_address(text);
+          if (!a)
+            return fail(item, key,
+                        "expected a numeric address and port such as "
+                        "\"127.0.0.1:2525\" or \"[::1]:2525\"");
+          out.push_back(*a);
+          return true;
+        }))
+      return false;
+    return !out.empty() || fail(node, key, "expected at least one address");
+  }
+
+  bool read_domains(const std::string& key, const toml::node& node, std::vector<std::string>& out) {
+    out.clear();
+    return string_array(key, node, [&](const toml::node& item, const std::string& text) {
+      std::string d = smtp::domain_of("x@" + text);
+      if (d.empty() || d == "." || d.find_first_of(" @\t,") != std::string::npos)
+        return fail(item, key, "expected a domain such as \"example.org\" or \".example.org\"");
+      out.push_back(std::move(d));
+      return true;
+    });
+  }
+
+  bool read_networks(const std::string& key, const toml::node& node, RoutingTable& routing) {
+    routing.trusted_networks.clear();
+    return string_array(key, node, [&](const toml::node& item, const std::string& text) {
+      const auto n = Network::parse(text);
+      if (!n) return fail(item, key, "expected a network such as \"192.0.2.0/24\" or \"::1\"");
+      routing.trusted_networks.push_back(*n);
+      return true;
+    });
+  }
+
+  bool read_route(const std::string& key, const toml::node& node, Route& out) {
+    std::string text;
+    std::string tls;
+    if (const auto* t = node.as_table()) {
+      for (const auto& [k, v] : *t) {
+        const std::string sub = key + "." + std::string(k.str());
+        if (k.str() == "next_hop") {
+          if (!string_value(sub, v, text)) return false;
+        } else if (k.str() == "tls") {
+          if (!string_value(sub, v, tls)) return false;
+          if (!outbound_tls_from_string(tls))
+            return fail(v, sub, "expected none, opportunistic, require or require-verify");
+        } else {
+          return fail(v, sub, "unknown key (expected next_hop or tls)");
+        }
+      }
+      if (text.empty()) return fail(node, key, "next_hop is missing");
+    } else if (!string_value(key, node, text)) {
+      return false;
+    }
+    const auto route = Route::parse(text);
+    if (!route)
+      return fail(node, key,
+                  "expected a next hop such as \"smtp:[192.0.2.1]:25\", \"mail.example.org:25\" "
+                  "or \"maildir:/var/mail/ksmg\"");
+    out = *route;
+    if (out.kind == Route::Kind::maildir) out.maildir = resolve(out.maildir);
+    if (!tls.empty()) out.tls = *outbound_tls_from_string(tls);
+    return true;
+  }
+
+  bool read_transport(const std::string& key, const toml::node& node, RoutingTable& routing) {
+    const auto* t = node.as_table();
+    if (t == nullptr) return fail(node, key, "expected a table of domain = next hop");
+    for (const auto& [k, v] : *t) {
+      const std::string domain(k.str());
+      const std::string sub = key + "." + domain;
+      Route route;
+      if (!read_route(sub, v, route)) return false;
+      if (domain == "*") {
+        routing.default_route = route;
+        continue;
+      }
+      std::string d = smtp::domain_of("x@" + domain);
+      if (d.empty()) return fail(k.source(), sub, "expected a domain, \".domain\" or \"*\"");
+      routing.transport[d] = route;
+    }
+    return true;
+  }
+
+  bool read_tls(const std::string& key, const toml::node& node, TlsSettings& out) {
+    const auto* t = node.as_table();
+    if (t == nullptr) return fail(node, key, "expected a table");
+    for (const auto& [k, v] : *t) {
+      const std::string name(k.str());
+      const std::string sub = key + "." + name;
+      std::string text;
+      if (name == "level") {
+        if (!string_value(sub, v, text)) return false;
+        const auto level = server_tls_from_string(text);
+        if (!level) return fail(v, sub, "expected none, accept or require");
+        out.level = *level;
+      } else if (name == "client_certificate") {
+        if (!string_value(sub, v, text)) return false;
+        const auto mode = client_certificate_from_string(text);
+        if (!mode) return fail(v, sub, "expected none, request or require");
+        out.client_certificate = *mode;
+      } else if (name == "cert_file") {
+        if (!path_value(sub, v, out.cert_file)) return false;
+      } else if (name == "key_file") {
+        if (!path_value(sub, v, out.key_file)) return false;
+      } else if (name == "ca_file") {
+        if (!path_value(sub, v, out.ca_file)) return false;
+      } else if (name == "outbound_ca_file") {
+        if (!path_value(sub, v, out.outbound_ca_file)) return false;
+      } else if (name == "min_protocol") {
+        if (!string_value(sub, v, out.min_protocol)) return false;
+        if (out.min_protocol != "TLSv1.2" && out.min_protocol != "TLSv1.3")
+          return fail(v, sub, "expected TLSv1.2 or TLSv1.3");
+      } else if (name == "ciphers") {
+        if (!string_value(sub, v, out.ciphers)) return false;
+      } else {
+        return fail(v, sub,
+                    "unknown key (expected level, client_certificate, cert_file, key_file, "
+                    "ca_file, outbound_ca_file, min_protocol or ciphers)");
+      }
+    }
+    if ((out.cert_file.empty()) != (out.key_file.empty()))
+      return fail(node, key, "cert_file and key_file go together (or neither: self-signed)");
+    if (out.client_certificate == ClientCertificate::require && out.ca_file.empty())
+      return fail(node, key, "client_certificate = \"require\" needs ca_file");
+    return true;
+  }
+
+  std::string_view file_;
+  policy::ConfigError& err_;
+};
+
+}  // namespace
+
+std::optional<ListenAddress> parse_listen_address(std::string_view text) {
+  const auto route = Route::parse(text);
+  if (!route || route->kind != Route::Kind::smtp || !parse_ip(route->host)) return std::nullopt;
+  // A listen address needs its port: Route::parse would have defaulted it to 25.
+  if (!text.ends_with(":" + std::to_string(route->port))) return std::nullopt;
+  return ListenAddress{route->host, route->port};
+}
+
+std::vector<Network> loopback_networks() {
+  return {*Network::parse("127.0.0.0/8"), *Network::parse("::1")};
+}
+
+void complete_settings(RelaySettings& settings) {
+  RoutingTable& r = settings.routing;
+  if (!r.default_route && r.transport.empty()) {
+    Route maildir;
+    maildir.kind = Route::Kind::maildir;
+    maildir.maildir = (std::filesystem::path(settings.data_dir) / "maildir").string();
+    r.default_route = maildir;
+  }
+  if (settings.backup_dir.empty())
+    settings.backup_dir = (std::filesystem::path(settings.data_dir) / "backup").string();
+  if (settings.tls.data_dir.empty()) settings.tls.data_dir = settings.data_dir;
+}
+
+bool parse_relay_settings(std::string_view text, std::string_view file_name, RelaySettings& out,
+                          policy::ConfigError& err) {
+  toml::table root;
+  try {
+    root = toml::parse(text, file_name);
+  } catch (const toml::parse_error& e) {
+    err.file = std::string(file_name);
+    err.line = e.source().begin.line;
+    err.column = e.source().begin.column;
+    err.key.clear();
+    err.message = std::string(e.description());
+    return false;
+  }
+  return Reader(file_name, err).read(root, out);
+}
+
+bool load_relay_settings(const std::string& path, RelaySettings& out, policy::ConfigError& err) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    err = {path, 0, 0, "", "cannot read the file"};
+    return false;
+  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_relay_settings(text, path, out, err);
+}
+
+}  // namespace ksmg::relay

@@ -169,7 +169,7 @@ struct Session::State {
 
   Task<void> run();
   Task<bool> on_command(const smtp::Command& c);
-  void on_ehlo(const smtp::Command& c);
+  Task<void> on_ehlo(const smtp::Command& c);
   Task<bool> on_starttls(const smtp::Command& c);
   void on_mail(const smtp::Command& c);
   Task<void> on_rcpt(const smtp::Command& c);
@@ -252,7 +252,7 @@ Task<bool> Session::State::on_command(const smtp::Command& c) {
   switch (c.verb) {
     case Verb::helo:
     case Verb::ehlo:
-      on_ehlo(c);
+      co_await on_ehlo(c);
       co_return !(errors >= cfg().max_errors);
     case Verb::starttls:
       co_return co_await on_starttls(c);
@@ -309,21 +309,20 @@ Task<bool> Session::State::on_command(const smtp::Command& c) {
   co_return !count_error();
 }
 
-void Session::State::on_ehlo(const smtp::Command& c) {
+Task<void> Session::State::on_ehlo(const smtp::Command& c) {
   const std::string_view name = c.argument;
   if (name.empty() || name.find_first_of(" \t") != std::string_view::npos) {
     reply(501, "5.5.4", c.verb == Verb::ehlo ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
     count_error();
-    return;
+    co_return;
   }
-  // A new greeting resets the transaction (RFC 5321 4.1.4); the next hop's one is abandoned
-  // with the next command to it.
-  if (tx.active) tx = Transaction{};
+  // A new greeting resets the transaction (RFC 5321 4.1.4), the next hop's one too.
+  co_await reset_transaction();
   helo = verdict::header_safe(name, 255);
   esmtp = c.verb == Verb::ehlo;
   if (!esmtp) {
     reply(250, "", snap->hostname);
-    return;
+    co_return;
   }
   std::vector<std::string> lines{
       snap->hostname, "PIPELINING", "SIZE " + std::to_string(cfg().max_message_bytes),
@@ -345,6 +344,7 @@ Task<bool> Session::State::on_starttls(const smtp::Command& c) {
     reply(501, "5.5.4", "Syntax: STARTTLS");
     co_return !count_error();
   }
+  co_await reset_transaction();  // RFC 3207 4.2: what came before the handshake is forgotten
   reply(220, "2.0.0", "Ready to start TLS");
   if (!co_await flush()) co_return false;
   if (stream->discard_buffered())
@@ -362,10 +362,8 @@ Task<bool> Session::State::on_starttls(const smtp::Command& c) {
                                                        : " client certificate unverified: ") +
                                        info.peer_subject
                                  : std::string()));
-  // RFC 3207 4.2: everything learnt before the handshake is forgotten.
   helo.clear();
   esmtp = false;
-  tx = Transaction{};
   co_return true;
 }
 
@@ -491,6 +489,11 @@ Task<void> Session::State::on_rcpt(const smtp::Command& c) {
   if (route->kind == Route::Kind::maildir) {
     tx.recipients.push_back(rcpt);
     reply(250, "2.1.5", "Ok");
+    co_return;
+  }
+  // Recipients already taken went to this connection: a new one would not carry them.
+  if (tx.next_hop_mail && !next_hop->ready()) {
+    reply(451, "4.4.2", "<" + rcpt + ">: lost the next hop, try again later");
     co_return;
   }
   if (!next_hop || !(next_hop->route() == *route) || !next_hop->ready()) {

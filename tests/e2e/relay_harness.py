@@ -4,7 +4,7 @@
 waits until it accepts connections, and stops it with SIGTERM, checking that it exits cleanly.
 `NextHop` is a real SMTP server (aiosmtpd, from Debian's python3-aiosmtpd) that keeps what it
 receives byte for byte and answers recipients by their local part: `tempfail*` 451, `reject*`
-550, anything else 250.
+550, `drop*` closes the connection, anything else 250.
 """
 import asyncio
 import pathlib
@@ -49,6 +49,9 @@ class _Handler:
             return "451 4.2.0 mailbox busy, try later"
         if local.startswith("reject"):
             return "550 5.1.1 no such user here"
+        if local.startswith("drop"):
+            server.transport.close()  # the connection goes away in the middle of a transaction
+            return "421 4.3.0 going away"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 recipient ok"
 

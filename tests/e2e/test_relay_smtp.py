@@ -87,6 +87,23 @@ def test_next_hop_answers_per_recipient_go_back_unchanged(build_dir, tmp_path):
         assert [m["to"] for m in hop.received] == [["bob@example.org"]]
 
 
+def test_next_hop_lost_in_the_middle_of_a_transaction_gives_4xx(build_dir, tmp_path):
+    with NextHop() as hop, Relay(build_dir, tmp_path, RELAY_DOMAINS, next_hop=hop.port) as relay:
+        with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as c:
+            c.ehlo("client.test")
+            c.mail("alice@example.net")
+            assert c.rcpt("bob@example.org")[0] == 250
+            assert c.rcpt("drop@example.org")[0] // 100 == 4
+            # bob went to the connection that is gone: nothing may be taken without him.
+            assert c.rcpt("carol@example.org")[0] == 451
+            code, _ = c.data(message())
+            assert code // 100 == 4
+            # The next transaction gets a new connection.
+            c.rset()
+            c.sendmail("alice@example.net", ["dave@example.org"], message())
+        assert [m["to"] for m in hop.received] == [["dave@example.org"]]
+
+
 def test_next_hop_down_gives_4xx_and_nothing_is_accepted(build_dir, tmp_path):
     dead = socket.socket()
     dead.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused

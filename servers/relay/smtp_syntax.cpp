@@ -8,6 +8,8 @@
 #include <array>
 #include <cstring>
 
+#include "ksmg/mime.hpp"
+
 namespace ksmg::relay::smtp {
 namespace {
 
@@ -41,35 +43,6 @@ bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
-// Length of the well-formed UTF-8 sequence at s[i] (Unicode 15, table 3-7: no overlongs, no
-// surrogates, nothing past U+10FFFF), or 0. RFC 6531 says UTF-8, and a lax decoder downstream
-// must not be handed something it could read as an ASCII delimiter.
-std::size_t utf8_length(std::string_view s, std::size_t i) noexcept {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  std::size_t n = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    n = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    n = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    n = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < n) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k)
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  return n;
-}
-
 // RFC 5322 atext as RFC 5321 uses it in Atom.
 bool is_atext(char c) noexcept {
   return is_alnum(c) || std::strchr("!#$%&'*+-/=?^_`{|}~", c) != nullptr;
@@ -87,9 +60,9 @@ bool valid_dot_string(std::string_view s, bool utf8) noexcept {
       if (c == '\0' || !is_atext(c)) return false;
       ++i;
     } else {
-      const std::size_t n = utf8 ? utf8_length(s, i) : 0;
-      if (n == 0) return false;
-      i += n;
+      // Part of a character: parse_path checked the whole argument is UTF-8.
+      if (!utf8) return false;
+      ++i;
     }
   }
   return true;
@@ -108,9 +81,9 @@ std::size_t quoted_string_length(std::string_view s, bool utf8) noexcept {
       if (c < 32 || c == 127) return 0;
       ++i;
     } else {
-      const std::size_t n = utf8 ? utf8_length(s, i) : 0;
-      if (n == 0) return 0;
-      i += n;
+      // Part of a character: parse_path checked the whole argument is UTF-8.
+      if (!utf8) return 0;
+      ++i;
     }
   }
   return 0;
@@ -127,9 +100,9 @@ bool valid_label(std::string_view label, bool utf8) noexcept {
       if (!is_alnum(c) && c != '-') return false;
       ++i;
     } else {
-      const std::size_t n = utf8 ? utf8_length(label, i) : 0;
-      if (n == 0) return false;
-      i += n;
+      // Part of a character: parse_path checked the whole argument is UTF-8.
+      if (!utf8) return false;
+      ++i;
     }
   }
   return true;
@@ -249,9 +222,9 @@ bool valid_value(std::string_view v, bool utf8) noexcept {
       if (c < 33 || c > 126 || c == '=') return false;
       ++i;
     } else {
-      const std::size_t n = utf8 ? utf8_length(v, i) : 0;
-      if (n == 0) return false;
-      i += n;
+      // Part of a character: parse_path checked the whole argument is UTF-8.
+      if (!utf8) return false;
+      ++i;
     }
   }
   return true;
@@ -375,6 +348,10 @@ PathResult parse_path(std::string_view argument, std::string_view prefix, bool a
   std::string_view tail = rest.substr(close + 1);
   if (!tail.empty() && tail[0] != ' ') return failure(PathError::syntax, "junk after the address");
 
+  // Checked once here, so that the grammar below takes any non-ASCII byte as part of a
+  // well-formed character.
+  if (allow_utf8 && !mime::is_valid_utf8(argument))
+    return failure(PathError::bad_address, "not valid UTF-8");
   PathResult result;
   bool declares_utf8 = false;
   for (tail = skip_spaces(tail); !tail.empty(); tail = skip_spaces(tail)) {

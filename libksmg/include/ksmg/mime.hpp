@@ -176,4 +176,8 @@ bool parse_address_list(std::string_view unfolded_value, std::vector<Address>& o
 [[nodiscard]] Decoded html_to_text(std::string_view html,
                                    std::size_t max_bytes = ScanLimits{}.max_decoded_bytes);
 
+// Valid UTF-8 per RFC 3629 (no overlongs, no surrogates, nothing above U+10FFFF): the check
+// the decoders run, for front-ends that take UTF-8 from the wire (SMTPUTF8 addresses).
+[[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;
+
 }  // namespace ksmg::mime

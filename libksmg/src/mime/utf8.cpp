@@ -1,4 +1,5 @@
-// utf8.cpp — owns is_valid_utf8, the UTF-8 check every decoder runs on its output or input.
+// utf8.cpp — owns is_valid_utf8 (public in ksmg/mime.hpp), the UTF-8 check every decoder runs
+// on its output or input.
 // The sequence rules it applies are utf8_sequence_length in utf8.hpp, shared with the lossy
 // UTF-8 decoder.
 #include "mime/utf8.hpp"
@@ -6,7 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
-namespace ksmg::mime::detail {
+namespace ksmg::mime {
 
 bool is_valid_utf8(std::string_view s) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -25,11 +26,11 @@ bool is_valid_utf8(std::string_view s) noexcept {
       ++p;
       continue;
     }
-    const std::size_t n = utf8_sequence_length(p, end);
+    const std::size_t n = detail::utf8_sequence_length(p, end);
     if (n == 0) return false;
     p += n;
   }
   return true;
 }
 
-}  // namespace ksmg::mime::detail
+}  // namespace ksmg::mime

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "ksmg/mime.hpp"
+
 namespace ksmg::mime::detail {
 
 // Length (1 to 4) of the valid UTF-8 sequence at p, or 0 when the bytes there do not form one;
@@ -72,8 +74,8 @@ constexpr std::size_t utf8_sequence_length(const unsigned char* p,
   return utf8_sequence_length(p, end, unused);
 }
 
-// Valid UTF-8 per RFC 3629 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool is_valid_utf8(std::string_view s) noexcept;
+// The public check (ksmg/mime.hpp), under the name the decoders use.
+using ::ksmg::mime::is_valid_utf8;
 
 // UTF-8 of the Unicode scalar value c (not a surrogate, at most U+10FFFF) at o; returns the end.
 constexpr char* put_utf8(char32_t c, char* o) noexcept {

@@ -62,6 +62,7 @@ class Reader {
     if (name == "max_connections_per_client")
       return count_value(key, node, out.max_connections_per_client, false);
     if (name == "max_errors") return count_value(key, node, out.max_errors, false);
+    if (name == "max_inflight_bytes") return size_value(key, node, out.max_inflight_bytes);
     if (name == "idle_timeout_seconds") return seconds_value(key, node, out.idle_timeout);
     if (name == "data_timeout_seconds") return seconds_value(key, node, out.data_timeout);
     if (name == "next_hop_connect_seconds")
@@ -75,7 +76,7 @@ class Reader {
     return fail(node, key,
                 "unknown key (expected listen, hostname, data_dir, backup_dir, scan_threads, "
                 "max_message_bytes, max_recipients, max_line_bytes, max_connections, "
-                "max_connections_per_client, max_errors, idle_timeout_seconds, "
+                "max_connections_per_client, max_errors, max_inflight_bytes, idle_timeout_seconds, "
                 "data_timeout_seconds, next_hop_connect_seconds, next_hop_timeout_seconds, "
                 "shutdown_grace_seconds, relay_domains, trusted_networks, transport or tls)");
   }

@@ -43,7 +43,10 @@ struct RelaySettings {
   std::size_t max_line_bytes = 4096;                      // one command line; 500 5.5.2 beyond
   std::size_t max_connections = 1000;                     // in total; 421 4.7.0 beyond
   std::size_t max_connections_per_client = 50;            // per client IP; 421 4.7.0 beyond
-  std::size_t max_errors = 20;             // bad commands in one session before 421 and close
+  std::size_t max_errors = 20;  // bad commands in one session before 421 and close
+  // Bytes of messages all sessions together hold in memory (being received, scanned or
+  // relayed); beyond it DATA gets 452 4.3.1 and the client retries later.
+  std::size_t max_inflight_bytes = std::size_t{1} << 30;
   std::chrono::seconds idle_timeout{300};  // waiting for any byte from the client
   std::chrono::seconds data_timeout{600};  // the whole DATA transfer (slow drip)
   std::chrono::seconds next_hop_connect_timeout{30};

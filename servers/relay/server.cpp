@@ -26,7 +26,7 @@ std::string address_of(const tcp::socket& socket) {
 
 Server::Server(asio::io_context& io, EngineHolder& engines, ScanPool& scanner,
                std::shared_ptr<const Snapshot> snapshot)
-    : io_(io), engines_(engines), scanner_(scanner), snapshot_(std::move(snapshot)) {}
+    : io_(io), services_{engines, scanner}, snapshot_(std::move(snapshot)) {}
 
 Server::~Server() = default;
 
@@ -105,7 +105,7 @@ Task<void> Server::serve(tcp::socket socket) {
 
   const std::uint64_t id = ++next_id_;
   ++per_client_[ip];
-  Session session(stream, snap, engines_, scanner_, ip, id);
+  Session session(stream, snap, services_, ip, id);
   sessions_.emplace(id, &session);
   try {
     co_await session.run();

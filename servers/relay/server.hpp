@@ -35,8 +35,7 @@ class Server {
   Task<void> serve(tcp::socket socket);
 
   asio::io_context& io_;
-  EngineHolder& engines_;
-  ScanPool& scanner_;
+  SessionServices services_;
   std::shared_ptr<const Snapshot> snapshot_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::unordered_map<std::uint64_t, Session*> sessions_;

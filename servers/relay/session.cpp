@@ -81,6 +81,23 @@ std::optional<std::string> without_forged_verdict(std::string_view message) {
   return out;
 }
 
+// This session's share of SessionServices::inflight_bytes, given back however DATA ends.
+class InflightBytes {
+ public:
+  explicit InflightBytes(std::size_t& total) : total_(total) {}
+  ~InflightBytes() { total_ -= held_; }
+  InflightBytes(const InflightBytes&) = delete;
+  InflightBytes& operator=(const InflightBytes&) = delete;
+  void update(std::size_t now) {
+    total_ = total_ - held_ + now;
+    held_ = now;
+  }
+
+ private:
+  std::size_t& total_;
+  std::size_t held_ = 0;
+};
+
 }  // namespace
 
 std::shared_ptr<const Snapshot> make_snapshot(RelaySettings settings, std::string& error) {
@@ -112,8 +129,7 @@ struct Session::Transaction {
 struct Session::State {
   std::shared_ptr<Stream> stream;
   std::shared_ptr<const Snapshot> snap;
-  EngineHolder& engines;
-  ScanPool& scanner;
+  SessionServices& services;
   std::string client_ip;
   std::uint64_t id;
 
@@ -131,14 +147,9 @@ struct Session::State {
   Transaction tx;
   std::unique_ptr<NextHop> next_hop;
 
-  State(std::shared_ptr<Stream> s, std::shared_ptr<const Snapshot> sn, EngineHolder& e, ScanPool& p,
+  State(std::shared_ptr<Stream> s, std::shared_ptr<const Snapshot> sn, SessionServices& sv,
         std::string ip, std::uint64_t i)
-      : stream(std::move(s)),
-        snap(std::move(sn)),
-        engines(e),
-        scanner(p),
-        client_ip(std::move(ip)),
-        id(i) {}
+      : stream(std::move(s)), snap(std::move(sn)), services(sv), client_ip(std::move(ip)), id(i) {}
 
   void log(log::Level level, const std::string& text) const {
     if (log::enabled(level))
@@ -184,8 +195,8 @@ struct Session::State {
 };
 
 Session::Session(std::shared_ptr<Stream> stream, std::shared_ptr<const Snapshot> snapshot,
-                 EngineHolder& engines, ScanPool& scanner, std::string client_ip, std::uint64_t id)
-    : s_(std::make_unique<State>(std::move(stream), std::move(snapshot), engines, scanner,
+                 SessionServices& services, std::string client_ip, std::uint64_t id)
+    : s_(std::make_unique<State>(std::move(stream), std::move(snapshot), services,
                                  std::move(client_ip), id)) {
   const auto ip = parse_ip(s_->client_ip);
   s_->trusted = ip && s_->cfg().routing.is_trusted(*ip);
@@ -551,13 +562,21 @@ Task<bool> Session::State::on_data(const smtp::Command& c) {
     reply(554, "5.5.1", "Error: no valid recipients");
     co_return true;
   }
+  if (services.inflight_bytes >= cfg().max_inflight_bytes) {
+    reply(452, "4.3.1", "Error: insufficient system storage, try again later");
+    log(log::Level::warning, "DATA deferred: " + std::to_string(services.inflight_bytes) +
+                                 " bytes of messages in memory");
+    co_return true;
+  }
   reply(354, "", "End data with <CR><LF>.<CR><LF>");
   if (!co_await flush()) co_return false;
 
   smtp::DataReader data(cfg().max_message_bytes);
+  InflightBytes held(services.inflight_bytes);
   const Clock::time_point data_end = Clock::now() + cfg().data_timeout;
   for (;;) {
     stream->consume(data.feed(stream->buffered()));
+    held.update(data.message().size());
     if (data.finished()) break;
     stream->set_deadline(std::min(Clock::now() + cfg().idle_timeout, data_end));
     if (!co_await stream->fill()) {
@@ -580,7 +599,7 @@ Task<bool> Session::State::on_data(const smtp::Command& c) {
   std::string message = std::move(data.message());
   Envelope envelope{tx.sender, tx.recipients, client_ip};
   const std::optional<ScanReport> report =
-      co_await scanner.scan(engines, message, std::move(envelope));
+      co_await services.scanner.scan(services.engines, message, std::move(envelope));
   smtp::Reply r;
   if (!report) {
     r = make_reply(451, "4.3.0", "Error: temporary scanning failure, try again later");

@@ -103,6 +103,27 @@ def test_a_thousand_connections_from_one_client(build_dir, tmp_path):
         assert serves_normally(relay)
 
 
+def test_messages_held_in_memory_are_bounded(build_dir, tmp_path):
+    with Relay(build_dir, tmp_path, DOMAINS + 'max_inflight_bytes = "4K"\n') as relay:
+        opening = b"EHLO c\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+        big, big_f = connect(relay)
+        big.sendall(opening)
+        assert [read_reply(big_f)[0] for _ in range(4)] == [250, 250, 250, 354]
+        big.sendall(message(subject="big", body="x" * 8000 + "\r\n"))
+        time.sleep(0.3)
+        other, other_f = connect(relay)
+        other.sendall(opening)
+        assert [read_reply(other_f)[0] for _ in range(4)] == [250, 250, 250, 452]
+        big.sendall(b".\r\n")
+        assert read_reply(big_f)[0] == 250
+        other.sendall(b"DATA\r\n")  # the memory is given back: the retry goes through
+        assert read_reply(other_f)[0] == 354
+        other.sendall(message(subject="small") + b".\r\n")
+        assert read_reply(other_f)[0] == 250
+        for s in (big, other):
+            s.close()
+
+
 def test_graceful_stop_finishes_the_transaction_in_flight(build_dir, tmp_path):
     relay = Relay(build_dir, tmp_path, DOMAINS)
     with relay:

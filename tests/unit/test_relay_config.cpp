@@ -49,6 +49,7 @@ TEST(RelayConfig, TheDocumentedExampleHoldsTheDefaults) {
   EXPECT_EQ(s.max_connections, d.max_connections);
   EXPECT_EQ(s.max_connections_per_client, d.max_connections_per_client);
   EXPECT_EQ(s.max_errors, d.max_errors);
+  EXPECT_EQ(s.max_inflight_bytes, d.max_inflight_bytes);
   EXPECT_EQ(s.idle_timeout, d.idle_timeout);
   EXPECT_EQ(s.data_timeout, d.data_timeout);
   EXPECT_EQ(s.next_hop_connect_timeout, d.next_hop_connect_timeout);

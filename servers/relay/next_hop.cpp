@@ -14,6 +14,11 @@ std::string upper_first_word(std::string_view line) {
   return word;
 }
 
+// "554 no service here" of a reply, for the text of ours that reports it.
+std::string summary(const smtp::Reply& r) {
+  return std::to_string(r.code) + (r.lines.empty() ? "" : " " + r.lines.front());
+}
+
 // How long QUIT may take: a next hop that does not answer it is closed anyway.
 constexpr std::chrono::seconds kQuitTimeout{10};
 
@@ -36,6 +41,7 @@ NextHop::~NextHop() {
 
 smtp::Reply NextHop::fail(std::string_view what) {
   ready_ = false;
+  broken_ = true;
   if (stream_) stream_->close();
   return make_reply(451, "4.4.2", "next hop " + route_.to_string() + ": " + std::string(what));
 }
@@ -104,14 +110,14 @@ Task<smtp::Reply> NextHop::open() {
   }
   std::error_code ignored;
   stream_->socket().set_option(tcp::no_delay(true), ignored);
+  // A next hop that will not talk to us at all is the gateway's problem, not the sender's: the
+  // client hears 4xx (and keeps the message) whatever class of code the next hop used.
   const smtp::Reply greeting = co_await read_reply();
-  if (greeting.code != 220) {
-    if (greeting.code / 100 == 2) co_return fail("greeted with " + std::to_string(greeting.code));
-    if (stream_) stream_->close();
-    co_return greeting;
-  }
+  if (broken_) co_return greeting;  // made up by fail(): lost, timed out, malformed
+  if (greeting.code != 220) co_return fail("refused the session: " + summary(greeting));
   smtp::Reply ehlo = co_await greet();
-  if (ehlo.code / 100 != 2) co_return ehlo;
+  if (broken_) co_return ehlo;
+  if (ehlo.code / 100 != 2) co_return fail("refused EHLO and HELO: " + summary(ehlo));
 
   const bool verify = route_.tls == OutboundTls::require_verify;
   const bool must = route_.tls == OutboundTls::require || verify;
@@ -134,7 +140,8 @@ Task<smtp::Reply> NextHop::open() {
         co_return r;
       }
       ehlo = co_await greet();
-      if (ehlo.code / 100 != 2) co_return ehlo;
+      if (broken_) co_return ehlo;
+      if (ehlo.code / 100 != 2) co_return fail("refused EHLO after STARTTLS: " + summary(ehlo));
     }
   }
   ready_ = true;

@@ -42,7 +42,8 @@ class NextHop {
   [[nodiscard]] bool has_size() const noexcept { return ext_size_; }
   [[nodiscard]] bool is_tls() const noexcept { return stream_ && stream_->is_tls(); }
 
-  // Connects and greets (once); a reply of class 2 when ready.
+  // Connects and greets (once); a reply of class 2 when ready, else 4xx (a next hop that refuses
+  // the session is not the sender's fault).
   Task<smtp::Reply> open();
   // MAIL FROM:<sender> with the parameters (already formatted, e.g. "BODY=8BITMIME").
   Task<smtp::Reply> mail(std::string_view sender, std::string_view params);
@@ -64,6 +65,7 @@ class NextHop {
   NextHopOptions options_;
   std::shared_ptr<Stream> stream_;
   bool ready_ = false;
+  bool broken_ = false;  // fail() made up a reply: the connection is gone
   bool ext_8bitmime_ = false;
   bool ext_smtputf8_ = false;
   bool ext_size_ = false;

@@ -4,6 +4,7 @@ the client gets is the one the next hop (or the verdict) gave."""
 import smtplib
 import socket
 import subprocess
+import threading
 
 import pytest
 
@@ -102,6 +103,31 @@ def test_next_hop_lost_in_the_middle_of_a_transaction_gives_4xx(build_dir, tmp_p
             c.rset()
             c.sendmail("alice@example.net", ["dave@example.org"], message())
         assert [m["to"] for m in hop.received] == [["dave@example.org"]]
+
+
+def test_next_hop_refusing_the_session_gives_4xx_not_its_5xx(build_dir, tmp_path):
+    refuser = socket.socket()
+    refuser.bind(("127.0.0.1", 0))
+    refuser.listen()
+
+    def refuse():
+        conn, _ = refuser.accept()
+        with conn:
+            conn.sendall(b"554 5.7.1 no service for you\r\n")
+            conn.recv(1024)
+
+    thread = threading.Thread(target=refuse, daemon=True)
+    thread.start()
+    try:
+        with Relay(build_dir, tmp_path, RELAY_DOMAINS, next_hop=refuser.getsockname()[1]) as relay:
+            with smtplib.SMTP("127.0.0.1", relay.port, timeout=30) as c:
+                c.ehlo("client.test")
+                c.mail("alice@example.net")
+                code, text = c.rcpt("bob@example.org")
+                assert code == 451 and b"refused the session: 554" in text
+    finally:
+        refuser.close()
+    thread.join(10)
 
 
 def test_next_hop_down_gives_4xx_and_nothing_is_accepted(build_dir, tmp_path):

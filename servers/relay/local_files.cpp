@@ -67,18 +67,29 @@ bool write_durably(const fs::path& tmp, const fs::path& final_path,
   return false;
 }
 
+// The machine's name as a maildir file name may carry it ('/' and ':' replaced), read once:
+// not a system call per delivery.
+const std::string& host_for_names() {
+  static const std::string name = [] {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+      return std::string("localhost");
+    std::string out(host);
+    for (char& c : out)
+      if (c == '/' || c == ':') c = '_';
+    return out;
+  }();
+  return name;
+}
+
 // time.M<microseconds>P<pid>Q<counter>.<host>: unique per process and delivery (the maildir
 // convention), so concurrent deliveries never collide.
 std::string unique_name() {
   static std::atomic<unsigned long> counter{0};
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "localhost");
-  for (char* c = host; *c != '\0'; ++c)
-    if (*c == '/' || *c == ':') *c = '_';
   return std::to_string(us / 1000000) + ".M" + std::to_string(us % 1000000) + "P" +
-         std::to_string(::getpid()) + "Q" + std::to_string(++counter) + "." + host;
+         std::to_string(::getpid()) + "Q" + std::to_string(++counter) + "." + host_for_names();
 }
 
 }  // namespace

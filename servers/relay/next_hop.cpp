@@ -66,7 +66,7 @@ Task<smtp::Reply> NextHop::read_reply() {
 }
 
 Task<smtp::Reply> NextHop::command(std::string_view line) {
-  if (!ready_ && stream_ == nullptr) co_return fail("not connected");
+  if (stream_ == nullptr) co_return fail("not connected");
   std::string out(line);
   out += "\r\n";
   stream_->set_timeout(options_.reply_timeout);

@@ -32,7 +32,7 @@ std::optional<ScanReport> scan_here(const EngineHolder& engines, std::string_vie
 }  // namespace
 
 ScanPool::ScanPool(std::size_t threads)
-    : threads_(thread_count(threads)), pool_(thread_count(threads)) {}
+    : threads_(thread_count(threads)), pool_(threads_) {}
 
 ScanPool::~ScanPool() { pool_.join(); }
 

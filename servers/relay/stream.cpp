@@ -41,8 +41,9 @@ Task<void> Stream::watch() {
       std::error_code ignored;
       socket_.cancel(ignored);
     }
-    timer_.expires_at(
-        std::min(deadline_ <= now ? now + kWatchdogTick : deadline_, now + kWatchdogTick));
+    // Past the deadline: look again in a tick (the owner's last words get that long).
+    timer_.expires_at(deadline_ > now ? std::min(deadline_, now + kWatchdogTick)
+                                      : now + kWatchdogTick);
     co_await timer_.async_wait(kNoThrow);
   }
 }

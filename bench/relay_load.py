@@ -270,7 +270,10 @@ def send_all(files, port: int, sessions: int, repeat: int, failures: list,
         raise
 
 
-def run_once(kind: str, files, args, workdir: pathlib.Path, round_no: int) -> dict:
+def run_once(kind: str, files, args, workdir: pathlib.Path, round_no: int,
+             make_target=None) -> dict:
+    """One run against a fresh sink and target. `make_target(port, sink_port, workdir, args)`
+    builds a target of another bench (bench/milter_load.py); without it `kind` picks one."""
     n = len(files) * args.repeat
     total_bytes = sum(size for _, size in files) * args.repeat
     sink = SmtpSink(free_port())
@@ -279,7 +282,9 @@ def run_once(kind: str, files, args, workdir: pathlib.Path, round_no: int) -> di
               "sessions": args.sessions}
     try:
         sink.start()
-        if kind == "postfix":
+        if make_target is not None:
+            target = make_target(free_port(), sink.port, workdir, args)
+        elif kind == "postfix":
             target = PostfixTarget(free_port(), sink.port, workdir)
         elif kind == "relay":
             target = RelayTarget(free_port(), sink.port, workdir, args)

@@ -16,6 +16,8 @@ packages=(
   # the relay's end-to-end peers: swaks (with its TLS modules) and aiosmtpd as SMTP client and
   # server, Postfix for smtp-source/smtp-sink and as the relay we are compared with
   swaks libnet-ssleay-perl libio-socket-ssl-perl python3-aiosmtpd postfix
+  # the milter: libmilter's wire constants (mfdef.h, mfapi.h), and miltertest as a scripted MTA
+  libmilter-dev miltertest
   # benches: Google Benchmark, and the peers we compare with
   libbenchmark-dev libmimetic-dev libgumbo-dev libarchive-dev
 )

@@ -19,10 +19,10 @@ ninja -C build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -j"$jobs" --output-on-failure -L unit
 
-echo "== fuzz smoke: the MIME, object-tree and SMTP harnesses under libFuzzer + ASan/UBSan, 30 s each"
+echo "== fuzz smoke: the MIME, object-tree, SMTP and milter harnesses under libFuzzer + ASan/UBSan, 30 s each"
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DKSMG_BUILD_FUZZERS=ON -DKSMG_BUILD_TESTS=OFF \
   -DKSMG_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C build-fuzz -j"$jobs" fuzz_message fuzz_objects fuzz_smtp
+ninja -C build-fuzz -j"$jobs" fuzz_message fuzz_objects fuzz_smtp fuzz_milter
 fuzz_dir=$(mktemp -d)
 trap 'rm -rf "$fuzz_dir"' EXIT
 # fuzz HARNESS "LIBFUZZER FLAGS" SEED_DIR...: 30 s seeded with the files under the folders (up to
@@ -56,6 +56,7 @@ fuzz_skip="test_read_format_rar5_data_ready_pointer_leak.rar" \
   tests/data/archives tests/data/tnef tests/data/truetype tests/data/av
 
 fuzz fuzz_smtp "-timeout=5" tests/data/smtp
+fuzz fuzz_milter "-timeout=5" tests/data/milter-seeds
 
 echo "== release build: all ctest tests"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -2,8 +2,6 @@
 // sections and [relay]), applies the command line's overrides, starts the scanning threads and
 // the listeners, and runs until SIGTERM/SIGINT (graceful stop); SIGHUP reloads the
 // configuration, dictionaries and signatures without dropping a session.
-#include <csignal>
-#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -17,6 +15,7 @@
 #include "scan_pool.hpp"
 #include "server.hpp"
 #include "session.hpp"
+#include "signals.hpp"
 
 namespace {
 
@@ -126,7 +125,6 @@ int main(int argc, char** argv) {
   if (!options) return 2;
   const Options& o = *options;
   log::set_threshold(o.verbose ? log::Level::debug : log::Level::info);
-  std::signal(SIGPIPE, SIG_IGN);
 
   policy::ConfigError err;
   std::shared_ptr<const Engine> engine = frontend::load_engine(o.config, o.av_db, err);
@@ -147,7 +145,7 @@ int main(int argc, char** argv) {
 
   EngineHolder engines(std::move(engine));
   DatabaseWatcher watcher(engines);
-  ScanPool scanner(snapshot->settings.scan_threads);
+  frontend::ScanPool scanner(snapshot->settings.scan_threads);
   asio::io_context io(1);
   Server server(io, engines, scanner, snapshot);
   if (!server.listen(error)) {
@@ -159,35 +157,23 @@ int main(int argc, char** argv) {
              "ready: " + std::to_string(scanner.threads()) + " scanning threads, engine " +
                  std::to_string(engines.get()->generation()));
 
-  asio::signal_set stop_signals(io, SIGTERM, SIGINT);
-  asio::signal_set reload_signal(io, SIGHUP);
-  stop_signals.async_wait([&](std::error_code ec, int) {
-    if (ec) return;
-    server.stop();
-    // Nothing is left to wait for once the sessions are done: run() then returns.
-    reload_signal.cancel();
-  });
-  std::function<void()> wait_reload = [&] {
-    reload_signal.async_wait([&](std::error_code ec, int) {
-      if (ec) return;
-      policy::ConfigError reload_err;
-      if (frontend::reload_engine(engines, o.config, o.av_db, reload_err))
-        log::write(log::Level::info, "relay",
-                   "reloaded: engine " + std::to_string(engines.get()->generation()));
-      else
-        log::write(log::Level::error, "relay",
-                   "reload failed, the engine in service stays: " + reload_err.to_string());
-      std::string reload_error;
-      if (auto fresh = load_snapshot(o, reload_error))
-        server.replace_snapshot(std::move(fresh));
-      else
-        log::write(log::Level::error, "relay",
-                   "reload of [relay] failed, the settings in service stay: " + reload_error);
-      wait_reload();
-    });
-  };
-  wait_reload();
-  io.run();
+  frontend::run_until_stopped(
+      io, [&] { server.stop(); },
+      [&] {
+        policy::ConfigError reload_err;
+        if (frontend::reload_engine(engines, o.config, o.av_db, reload_err))
+          log::write(log::Level::info, "relay",
+                     "reloaded: engine " + std::to_string(engines.get()->generation()));
+        else
+          log::write(log::Level::error, "relay",
+                     "reload failed, the engine in service stays: " + reload_err.to_string());
+        std::string reload_error;
+        if (auto fresh = load_snapshot(o, reload_error))
+          server.replace_snapshot(std::move(fresh));
+        else
+          log::write(log::Level::error, "relay",
+                     "reload of [relay] failed, the settings in service stay: " + reload_error);
+      });
   log::write(log::Level::info, "relay", "stopped");
   return 0;
 }

@@ -2,34 +2,19 @@
 // range-checked; errors carry the file, line, column and key like the library's.
 #include "relay_config.hpp"
 
-#include <toml++/toml.h>
-
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <utility>
 
+#include "config_section.hpp"
 #include "smtp_syntax.hpp"
 
 namespace ksmg::relay {
 
 namespace {
 
-class Reader {
+class Reader : public frontend::SectionReader {
  public:
-  Reader(std::string_view file, policy::ConfigError& err) : file_(file), err_(err) {}
-
-  bool fail(const toml::node& at, std::string key, std::string message) {
-    return fail(at.source(), std::move(key), std::move(message));
-  }
-  bool fail(const toml::source_region& at, std::string key, std::string message) {
-    err_.file = file_;
-    err_.line = at.begin.line;
-    err_.column = at.begin.column;
-    err_.key = std::move(key);
-    err_.message = std::move(message);
-    return false;
-  }
+  using SectionReader::SectionReader;
 
   bool read(const toml::table& root, RelaySettings& out) {
     const toml::node* relay = root.get("relay");
@@ -79,67 +64,6 @@ class Reader {
                 "max_connections_per_client, max_errors, max_inflight_bytes, idle_timeout_seconds, "
                 "data_timeout_seconds, next_hop_connect_seconds, next_hop_timeout_seconds, "
                 "shutdown_grace_seconds, relay_domains, trusted_networks, transport or tls)");
-  }
-
-  bool string_value(const std::string& key, const toml::node& node, std::string& out) {
-    const auto* s = node.as_string();
-    if (s == nullptr) return fail(node, key, "expected a string");
-    out = s->get();
-    return true;
-  }
-
-  // Relative to the configuration file's folder, like every path of the configuration.
-  bool path_value(const std::string& key, const toml::node& node, std::string& out) {
-    if (!string_value(key, node, out)) return false;
-    if (!out.empty()) out = resolve(out);
-    return true;
-  }
-
-  std::string resolve(const std::string& path) const {
-    const std::filesystem::path p(path);
-    if (p.is_absolute() || file_.empty()) return path;
-    return (std::filesystem::path(std::string(file_)).parent_path() / p).lexically_normal();
-  }
-
-  bool count_value(const std::string& key, const toml::node& node, std::size_t& out,
-                   bool zero_allowed) {
-    const auto* i = node.as_integer();
-    if (i == nullptr || i->get() < (zero_allowed ? 0 : 1) || i->get() > 100'000'000)
-      return fail(node, key,
-                  zero_allowed ? "expected an integer >= 0" : "expected a positive integer");
-    out = static_cast<std::size_t>(i->get());
-    return true;
-  }
-
-  bool size_value(const std::string& key, const toml::node& node, std::size_t& out) {
-    if (const auto* s = node.as_string()) {
-      const auto size = policy::parse_size(s->get());
-      if (!size || *size == 0)
-        return fail(node, key, "expected a size such as 65536, \"64K\", \"64M\" or \"1G\"");
-      out = *size;
-      return true;
-    }
-    return count_value(key, node, out, false);
-  }
-
-  bool seconds_value(const std::string& key, const toml::node& node, std::chrono::seconds& out) {
-    const auto* i = node.as_integer();
-    if (i == nullptr || i->get() < 1 || i->get() > 86'400)
-      return fail(node, key, "expected seconds between 1 and 86400");
-    out = std::chrono::seconds(i->get());
-    return true;
-  }
-
-  template <typename Each>
-  bool string_array(const std::string& key, const toml::node& node, Each each) {
-    const auto* a = node.as_array();
-    if (a == nullptr) return fail(node, key, "expected an array of strings");
-    for (const toml::node& item : *a) {
-      const auto* s = item.as_string();
-      if (s == nullptr) return fail(item, key, "expected a string");
-      if (!each(item, s->get())) return false;
-    }
-    return true;
   }
 
   bool read_listen(const std::string& key, const toml::node& node,
@@ -272,9 +196,6 @@ class Reader {
       return fail(node, key, "client_certificate = \"require\" needs ca_file");
     return true;
   }
-
-  std::string_view file_;
-  policy::ConfigError& err_;
 };
 
 }  // namespace
@@ -306,28 +227,13 @@ void complete_settings(RelaySettings& settings) {
 
 bool parse_relay_settings(std::string_view text, std::string_view file_name, RelaySettings& out,
                           policy::ConfigError& err) {
-  toml::table root;
-  try {
-    root = toml::parse(text, file_name);
-  } catch (const toml::parse_error& e) {
-    err.file = std::string(file_name);
-    err.line = e.source().begin.line;
-    err.column = e.source().begin.column;
-    err.key.clear();
-    err.message = std::string(e.description());
-    return false;
-  }
-  return Reader(file_name, err).read(root, out);
+  const std::optional<toml::table> root = frontend::parse_config_text(text, file_name, err);
+  return root && Reader(file_name, err).read(*root, out);
 }
 
 bool load_relay_settings(const std::string& path, RelaySettings& out, policy::ConfigError& err) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    err = {path, 0, 0, "", "cannot read the file"};
-    return false;
-  }
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse_relay_settings(text, path, out, err);
+  const std::optional<toml::table> root = frontend::read_config_file(path, err);
+  return root && Reader(path, err).read(*root, out);
 }
 
 }  // namespace ksmg::relay

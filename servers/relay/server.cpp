@@ -24,7 +24,7 @@ std::string address_of(const tcp::socket& socket) {
 
 }  // namespace
 
-Server::Server(asio::io_context& io, EngineHolder& engines, ScanPool& scanner,
+Server::Server(asio::io_context& io, EngineHolder& engines, frontend::ScanPool& scanner,
                std::shared_ptr<const Snapshot> snapshot)
     : io_(io), services_{engines, scanner}, snapshot_(std::move(snapshot)) {}
 

@@ -17,7 +17,7 @@ namespace ksmg::relay {
 
 class Server {
  public:
-  Server(asio::io_context& io, EngineHolder& engines, ScanPool& scanner,
+  Server(asio::io_context& io, EngineHolder& engines, frontend::ScanPool& scanner,
          std::shared_ptr<const Snapshot> snapshot);
   ~Server();
 

@@ -6,10 +6,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
-#include <nlohmann/json.hpp>
 
 #include "ksmg/log.hpp"
+#include "ksmg/mutate.hpp"
 #include "ksmg/verdict.hpp"
 #include "local_files.hpp"
 #include "next_hop.hpp"
@@ -31,15 +30,6 @@ std::string machine_name() {
 bool is_ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(),
                      [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
-std::string rfc5322_date() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S %z", &tm);
-  return buf;
 }
 
 // Each session and message gets an id for the log and the Received field: the process id and
@@ -633,25 +623,22 @@ std::string Session::State::received_field(const std::string& qid) {
   f += " id " + qid;
   if (tx.recipients.size() == 1)
     f += "\r\n\tfor <" + verdict::header_safe(tx.recipients[0], 300) + ">";
-  f += "; " + rfc5322_date() + "\r\n";
+  f += "; " + frontend::rfc5322_date() + "\r\n";
   return f;
 }
 
 bool Session::State::backup(std::string_view message, const ScanReport& report,
                             const std::string& qid) {
-  nlohmann::json meta{{"id", qid},
-                      {"received", rfc5322_date()},
-                      {"client", client_ip},
-                      {"helo", helo},
-                      {"sender", tx.sender},
-                      {"recipients", tx.recipients},
-                      {"action", verdict::to_string(report.verdict.action)},
-                      {"reason", report.verdict.reason}};
+  const frontend::BackupRecord record{qid,
+                                      client_ip,
+                                      helo,
+                                      tx.sender,
+                                      tx.recipients,
+                                      std::string(verdict::to_string(report.verdict.action)),
+                                      report.verdict.reason};
   std::string digest;
   std::string error;
-  if (write_backup(cfg().backup_dir, message,
-                   meta.dump(2, ' ', true, nlohmann::json::error_handler_t::replace), digest,
-                   error)) {
+  if (frontend::keep_original(cfg().backup_dir, message, record, digest, error)) {
     log(log::Level::info, "id=" + qid + " backup=" + digest);
     return true;
   }
@@ -664,7 +651,7 @@ Task<smtp::Reply> Session::State::deliver(std::string_view prefix, std::string_v
   if (tx.route && tx.route->kind == Route::Kind::maildir) {
     std::string name;
     std::string error;
-    if (!deliver_to_maildir(tx.route->maildir, prefix, message, name, error)) {
+    if (!frontend::deliver_to_maildir(tx.route->maildir, prefix, message, name, error)) {
       log(log::Level::error, "id=" + qid + " maildir delivery failed: " + error);
       co_return make_reply(451, "4.3.0", "Error: local delivery failed, try again later");
     }
@@ -681,7 +668,7 @@ Task<smtp::Reply> Session::State::apply_verdict(std::string& message, const Scan
   const std::string reason = v.reason.empty() ? std::string("policy") : v.reason;
   // The policy keeps the original before anything else: if it cannot be kept, the message is
   // not taken (4xx), whatever was decided.
-  if (v.extras.backup && !backup(message, report, qid)) {
+  if ((v.extras.backup || v.extras.quarantine) && !backup(message, report, qid)) {
     co_await reset_transaction();
     co_return make_reply(451, "4.3.0", "Error: cannot keep a copy, try again later");
   }
@@ -699,6 +686,17 @@ Task<smtp::Reply> Session::State::apply_verdict(std::string& message, const Scan
     case verdict::Action::deliver:
       break;
   }
+  // The relay has no queue to hold a message in: quarantine is the backup copy, not delivered.
+  if (v.extras.quarantine) {
+    log(log::Level::info, "id=" + qid + " quarantined: " + reason);
+    co_await reset_transaction();
+    co_return make_reply(250, "2.0.0", "Ok: " + qid + " held for review");
+  }
+  if (auto tagged = mutate::tag_subject_of_message(message, v.extras.subject_tag))
+    message = std::move(*tagged);
+  if (v.extras.add_warning)
+    message = mutate::apply_warning_wrap(
+        message, mutate::wrap_with_warning(message, mutate::warning_text(v)));
   std::string prefix = received_field(qid);
   for (const auto& [name, value] : report.headers) prefix += name + ": " + value + "\r\n";
   if (std::optional<std::string> clean = without_forged_verdict(message))

@@ -35,7 +35,7 @@ struct Snapshot {
 // max_inflight_bytes). Sessions run on one I/O thread, so the count needs no lock.
 struct SessionServices {
   EngineHolder& engines;
-  ScanPool& scanner;
+  frontend::ScanPool& scanner;
   std::size_t inflight_bytes = 0;
 };
 

@@ -4,23 +4,20 @@
 // is pending when it passes (slow and silent peers never hold a connection past it).
 #pragma once
 
-#include <asio.hpp>
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/ssl.hpp>
-#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "async.hpp"
+
 namespace ksmg::relay {
 
 using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
-template <typename T>
-using Task = asio::awaitable<T>;
-// Completion token for coroutines that look at the error_code instead of catching exceptions.
-inline constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
+using frontend::Clock;
+using frontend::kNoThrow;
+using frontend::Task;
 
 class Stream : public std::enable_shared_from_this<Stream> {
  public:

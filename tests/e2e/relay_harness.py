@@ -6,7 +6,6 @@ waits until it accepts connections, and stops it with SIGTERM, checking that it 
 receives byte for byte and answers recipients by their local part: `tempfail*` 451, `reject*`
 550, `drop*` closes the connection, anything else 250.
 """
-import asyncio
 import pathlib
 import signal
 import socket

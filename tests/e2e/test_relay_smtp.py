@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from relay_harness import EICAR, NextHop, Relay, message, read_reply, REPO
+from relay_harness import EICAR, NextHop, Relay, message, read_reply
 
 RELAY_DOMAINS = 'relay_domains = ["example.org"]\n'
 
@@ -201,3 +201,46 @@ def test_forged_verdict_headers_are_dropped(build_dir, tmp_path):
         data = hop.received[0]["data"]
         assert data.count(b"X-KSMG-AntiVirus-Status") == 1  # ours only
         assert b"forged" not in data and b"continued" not in data
+
+
+def test_quarantine_keeps_the_original_and_delivers_nothing(build_dir, tmp_path):
+    # The relay has no queue to hold a message in: quarantine is the kept original, undelivered.
+    hold = '[actions.antivirus]\ninfected = { action = "deliver", quarantine = true }\n'
+    msg = (b"From: alice@example.net\r\nTo: bob@example.org\r\nSubject: held\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           b"--b\r\nContent-Type: application/octet-stream\r\n"
+           b"Content-Disposition: attachment; filename=eicar.com\r\n\r\n" + EICAR +
+           b"\r\n--b--\r\n")
+    with NextHop() as hop, Relay(build_dir, tmp_path, RELAY_DOMAINS, next_hop=hop.port,
+                                 extra_toml=hold) as relay:
+        assert send(relay, msg) == {}
+        assert hop.received == []
+        kept = list((relay.data_dir / "backup").glob("*.eml"))
+        assert len(kept) == 1 and kept[0].read_bytes() == msg
+        assert b"quarantined" in relay.log.read_bytes()
+
+
+def test_warning_and_subject_tag_change_the_delivered_message(build_dir, tmp_path):
+    # The same mutations as the milter's (ksmg/mutate.hpp), made by the relay on the bytes it
+    # holds: the Subject tagged, the message wrapped with the warning in front of the original.
+    import email
+    import email.policy
+    flag = '[actions.antivirus]\ninfected = { action = "deliver", warning = true, tag = "[virus]" }\n'
+    original_part = (b"Content-Type: application/octet-stream\r\n"
+                     b"Content-Disposition: attachment; filename=eicar.com\r\n\r\n" + EICAR)
+    msg = (b"From: alice@example.net\r\nTo: bob@example.org\r\nSubject: look\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           b"--b\r\n" + original_part + b"\r\n--b--\r\n")
+    with NextHop() as hop, Relay(build_dir, tmp_path, RELAY_DOMAINS, next_hop=hop.port,
+                                 extra_toml=flag) as relay:
+        send(relay, msg)
+        [got] = hop.received
+        parsed = email.message_from_bytes(got["data"], policy=email.policy.compat32)
+        assert parsed["Subject"] == "[virus] look"
+        assert parsed.get_content_type() == "multipart/mixed"
+        warning, original = parsed.get_payload()
+        assert b"WARNING" in warning.get_payload(decode=True)
+        assert b"EICAR" in warning.get_payload(decode=True)  # the reason names the finding
+        assert original.get_content_type() == "multipart/mixed"
+        [attachment] = original.get_payload()
+        assert attachment.get_payload(decode=True) == EICAR

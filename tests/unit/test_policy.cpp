@@ -67,6 +67,8 @@ antispam = false
 [actions.antivirus]
 encrypted = { action = "discard", notify_admin = true }
 infected = "tempfail"
+[actions.antispam]
+spam = { action = "deliver", quarantine = true }
 [[dictionary]]
 name = "secret"
 file = "dict/secret.txt"
@@ -80,10 +82,12 @@ file = "dict/secret.txt"
   EXPECT_EQ(c.actions.get(Module::antivirus, Status::encrypted).action, Action::discard);
   EXPECT_TRUE(c.actions.get(Module::antivirus, Status::encrypted).extras.notify_admin);
   EXPECT_EQ(c.actions.get(Module::antivirus, Status::infected).action, Action::tempfail);
+  EXPECT_TRUE(c.actions.get(Module::antispam, Status::spam).extras.quarantine);
+  EXPECT_FALSE(c.actions.get(Module::antispam, Status::spam).extras.backup);
   ASSERT_EQ(c.dictionaries.size(), 1u);
   EXPECT_EQ(c.dictionaries[0].name, "secret");
   EXPECT_EQ(c.dictionaries[0].file, "/etc/ksmg/dict/secret.txt");
-  EXPECT_EQ(c.dictionaries[0].line, 12u);  // its file key (the raw string starts with a line break)
+  EXPECT_EQ(c.dictionaries[0].line, 14u);  // its file key (the raw string starts with a line break)
 }
 
 TEST(Policy, MistakesNameLineAndKey) {

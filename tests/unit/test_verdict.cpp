@@ -118,6 +118,20 @@ TEST(Verdict, TableEntriesCanBeChanged) {
   EXPECT_EQ(header(v, "X-KSMG-Message-Action"), "deleted, AntiVirus");
 }
 
+TEST(Verdict, QuarantineComesWithTheDeliveryThatAsksForIt) {
+  ActionTable t = ActionTable::defaults();
+  Decision hold;
+  hold.extras.quarantine = true;
+  t.set(Module::antispam, Status::spam, hold);
+  const Verdict held = aggregate({result(Module::antispam, Status::spam)}, t);
+  EXPECT_EQ(held.action, Action::deliver);
+  EXPECT_TRUE(held.extras.quarantine);
+  ASSERT_TRUE(held.decided_by.has_value());  // extras alone decide among deliveries
+  EXPECT_EQ(held.decided_by->first, Module::antispam);
+  const Verdict clean = aggregate({result(Module::antispam, Status::clean)}, t);
+  EXPECT_FALSE(clean.extras.quarantine);
+}
+
 TEST(VerdictHeaders, AttackerBytesNeverBreakTheHeaderBlock) {
   const std::string evil = "x.exe\r\nBcc: victim@example.org\r\n\r\nbody\x01\x7f";
   const Verdict v = aggregate({result(Module::antivirus, Status::infected, {{"1", evil, ""}})},

@@ -63,7 +63,11 @@ std::string_view to_string(Action a) noexcept;
 // What comes with the action (only meaningful when the message is delivered, except backup and
 // notifications). Decisions of several modules are merged: flags are or-ed, texts joined.
 struct Extras {
-  bool backup = false;              // keep the original in the backup store
+  bool backup = false;  // keep the original in the backup store
+  // Hold the message for an administrator instead of delivering it: a milter puts it in the
+  // MTA's hold queue (Postfix: postsuper -H releases it); the relay, which has no queue of its
+  // own, keeps the original in its backup store and does not deliver it.
+  bool quarantine = false;
   bool add_warning = false;         // prepend a warning to the text
   bool remove_attachments = false;  // drop the objects the module found
   bool notify_sender = false;

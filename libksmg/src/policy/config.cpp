@@ -218,6 +218,8 @@ class Reader {
         has_action = true;
       } else if (name == "backup") {
         ok = flag_value(v, sub, out.extras.backup);
+      } else if (name == "quarantine") {
+        ok = flag_value(v, sub, out.extras.quarantine);
       } else if (name == "warning") {
         ok = flag_value(v, sub, out.extras.add_warning);
       } else if (name == "remove_attachments") {
@@ -234,7 +236,7 @@ class Reader {
                           : fail(&v, sub, "expected a string");
       } else {
         ok = fail(k.source(), sub,
-                  "unknown key (expected action, backup, warning, remove_attachments, "
+                  "unknown key (expected action, backup, quarantine, warning, remove_attachments, "
                   "notify_sender, notify_recipients, notify_admin or tag)");
       }
       if (!ok) return false;

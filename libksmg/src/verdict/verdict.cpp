@@ -40,12 +40,13 @@ std::size_t index_of(Module m) noexcept { return static_cast<std::size_t>(m); }
 std::size_t index_of(Status s) noexcept { return static_cast<std::size_t>(s); }
 
 bool has_extras(const Extras& e) noexcept {
-  return e.backup || e.add_warning || e.remove_attachments || e.notify_sender ||
+  return e.backup || e.quarantine || e.add_warning || e.remove_attachments || e.notify_sender ||
          e.notify_recipients || e.notify_admin || !e.subject_tag.empty();
 }
 
 void merge_extras(Extras& into, const Extras& e) {
   into.backup = into.backup || e.backup;
+  into.quarantine = into.quarantine || e.quarantine;
   into.add_warning = into.add_warning || e.add_warning;
   into.remove_attachments = into.remove_attachments || e.remove_attachments;
   into.notify_sender = into.notify_sender || e.notify_sender;

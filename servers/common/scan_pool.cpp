@@ -6,7 +6,7 @@
 
 #include "ksmg/log.hpp"
 
-namespace ksmg::relay {
+namespace ksmg::frontend {
 
 namespace {
 
@@ -24,21 +24,19 @@ std::optional<ScanReport> scan_here(const EngineHolder& engines, std::string_vie
     const std::shared_ptr<const Engine> engine = engines.get();
     return scanner.scan_message(*engine, message, envelope);
   } catch (const std::exception& e) {
-    log::write(log::Level::error, "relay", std::string("scan failed: ") + e.what());
+    log::write(log::Level::error, "scan", std::string("scan failed: ") + e.what());
     return std::nullopt;
   }
 }
 
 }  // namespace
 
-ScanPool::ScanPool(std::size_t threads)
-    : threads_(thread_count(threads)), pool_(threads_) {}
+ScanPool::ScanPool(std::size_t threads) : threads_(thread_count(threads)), pool_(threads_) {}
 
 ScanPool::~ScanPool() { pool_.join(); }
 
-asio::awaitable<std::optional<ScanReport>> ScanPool::scan(const EngineHolder& engines,
-                                                          std::string_view message,
-                                                          Envelope envelope) {
+Task<std::optional<ScanReport>> ScanPool::scan(const EngineHolder& engines,
+                                               std::string_view message, Envelope envelope) {
   // The session's frame (and the message it owns) lives until the handler resumes it.
   return asio::async_initiate<decltype(asio::use_awaitable), void(std::optional<ScanReport>)>(
       [this, &engines, message, envelope = std::move(envelope)](auto handler) mutable {
@@ -55,4 +53,4 @@ asio::awaitable<std::optional<ScanReport>> ScanPool::scan(const EngineHolder& en
       asio::use_awaitable);
 }
 
-}  // namespace ksmg::relay
+}  // namespace ksmg::frontend

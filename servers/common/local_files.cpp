@@ -9,11 +9,13 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "ksmg/hash.hpp"
 
-namespace ksmg::relay {
+namespace ksmg::frontend {
 
 namespace {
 
@@ -115,4 +117,25 @@ bool write_backup(const std::string& dir, std::string_view message, std::string_
   return write_durably(root / (tmp_name + ".json"), root / (digest + ".json"), {metadata}, error);
 }
 
-}  // namespace ksmg::relay
+bool keep_original(const std::string& dir, std::string_view message, const BackupRecord& record,
+                   std::string& digest, std::string& error) {
+  const nlohmann::json meta{{"id", record.id},         {"received", rfc5322_date()},
+                            {"client", record.client}, {"helo", record.helo},
+                            {"sender", record.sender}, {"recipients", record.recipients},
+                            {"action", record.action}, {"reason", record.reason}};
+  // Envelope strings are the sender's bytes: invalid UTF-8 is replaced, never a throw.
+  return write_backup(dir, message,
+                      meta.dump(2, ' ', true, nlohmann::json::error_handler_t::replace), digest,
+                      error);
+}
+
+std::string rfc5322_date() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S %z", &tm);
+  return buf;
+}
+
+}  // namespace ksmg::frontend

@@ -1,0 +1,639 @@
+// milter_session.cpp — owns one MTA connection of ksmg-milter (milter_session.hpp): reading
+// packets under the idle deadline, the command state machine, and answering at end of message.
+#include "milter_session.hpp"
+
+#include <libmilter/mfapi.h>
+#include <libmilter/mfdef.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "ksmg/log.hpp"
+#include "ksmg/mutate.hpp"
+#include "ksmg/verdict.hpp"
+#include "local_files.hpp"
+#include "milter_protocol.hpp"
+
+namespace ksmg::milter {
+
+namespace {
+
+using frontend::Clock;
+using frontend::kNoThrow;
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+// The watchdog's longest sleep: a deadline set while it sleeps is enforced at most this late.
+constexpr std::chrono::seconds kWatchdogTick{2};
+// Macros kept per connection: the MTA sends a handful; a hostile peer sending thousands of
+// distinct names costs no more than this.
+constexpr std::size_t kMaxMacros = 64;
+constexpr std::string_view kVerdictPrefix = "x-ksmg-";
+
+// What we ask the MTA for. Actions: header fields (X-KSMG-*, the subject tag, forged fields
+// removed), the body (the warning wraps the message) and quarantine. Steps we have no use for are
+// skipped, and no step but the end of the message is answered, so the MTA streams the message
+// without waiting for us.
+Wanted wanted_options() {
+  Wanted w;
+  w.actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE;
+  w.skip_steps = SMFIP_NOUNKNOWN | SMFIP_NODATA;
+  w.no_reply = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA |
+               SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_NR_HDR;
+  w.header_leading_space = true;
+  return w;
+}
+
+bool has_verdict_prefix(std::string_view name) {
+  if (name.size() < kVerdictPrefix.size()) return false;
+  for (std::size_t i = 0; i < kVerdictPrefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(name[i])) != kVerdictPrefix[i]) return false;
+  return true;
+}
+
+// The socket with its read buffer and the idle-deadline watchdog (shared with the watchdog's
+// coroutine, which outlives the session by at most one tick).
+struct Connection : std::enable_shared_from_this<Connection> {
+  explicit Connection(Socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+
+  Socket socket;
+  asio::steady_timer timer;
+  Clock::time_point deadline = Clock::time_point::max();
+  bool timed_out = false;
+  bool closed = false;
+  std::string buffer;
+  std::size_t start = 0;  // consumed prefix of buffer
+
+  void start_watchdog() {
+    asio::co_spawn(
+        socket.get_executor(), [self = shared_from_this()] { return self->watch(); },
+        asio::detached);
+  }
+
+  Task<void> watch() {
+    while (!closed) {
+      const Clock::time_point now = Clock::now();
+      if (deadline <= now && !timed_out) {
+        timed_out = true;
+        std::error_code ignored;
+        socket.cancel(ignored);
+      }
+      timer.expires_at(deadline > now ? std::min(deadline, now + kWatchdogTick)
+                                      : now + kWatchdogTick);
+      co_await timer.async_wait(kNoThrow);
+    }
+  }
+
+  [[nodiscard]] std::string_view buffered() const noexcept {
+    return std::string_view(buffer).substr(start);
+  }
+
+  // At least one more byte; false on EOF, error, timeout or cancel.
+  Task<bool> fill() {
+    if (closed || timed_out) co_return false;
+    if (start == buffer.size()) {
+      buffer.clear();
+      start = 0;
+    } else if (start >= kReadChunk) {
+      buffer.erase(0, start);
+      start = 0;
+    }
+    const std::size_t old = buffer.size();
+    buffer.resize(old + kReadChunk);
+    auto [ec, n] =
+        co_await socket.async_read_some(asio::buffer(buffer.data() + old, kReadChunk), kNoThrow);
+    buffer.resize(old + (ec ? 0 : n));
+    co_return !ec && n > 0;
+  }
+
+  Task<bool> write(std::string_view bytes) {
+    if (closed) co_return false;
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(bytes), kNoThrow);
+    co_return !ec;
+  }
+
+  void close() noexcept {
+    if (closed) return;
+    closed = true;
+    std::error_code ignored;
+    timer.cancel();
+    socket.shutdown(Socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+};
+
+// This session's share of MilterServices::inflight_bytes, given back however the message ends.
+class InflightBytes {
+ public:
+  explicit InflightBytes(std::size_t& total) : total_(total) {}
+  ~InflightBytes() { release(); }
+  InflightBytes(const InflightBytes&) = delete;
+  InflightBytes& operator=(const InflightBytes&) = delete;
+  void update(std::size_t now) {
+    total_ = total_ - held_ + now;
+    held_ = now;
+  }
+  void release() { update(0); }
+
+ private:
+  std::size_t& total_;
+  std::size_t held_ = 0;
+};
+
+}  // namespace
+
+// One message, from MAIL to end of message (or abort).
+struct Message {
+  bool active = false;
+  std::string sender;
+  std::vector<std::string> recipients;
+  std::size_t recipients_seen = 0;
+  std::size_t bytes = 0;  // of the message as the MTA sent it, kept or not
+  std::string raw;        // header fields, blank line, body: the message as the scanner reads it
+  bool oversize = false;
+  bool out_of_memory = false;  // max_inflight_bytes: not kept
+  // Header fields of ours the sender wrote: (name as written, its 1-based index by name).
+  std::vector<std::pair<std::string, std::uint32_t>> forged;
+  // The top-level Content-* fields (name as written, index by name): the warning moves them.
+  std::vector<std::pair<std::string, std::uint32_t>> content_fields;
+  std::map<std::string, std::uint32_t> count_by_name;  // lower-case name → fields seen
+  std::optional<std::string> subject;                  // the first Subject's value
+};
+
+struct MilterSession::State {
+  std::shared_ptr<Connection> conn;
+  std::shared_ptr<const MilterSettings> settings;
+  MilterServices& services;
+  std::uint64_t id;
+
+  Options agreed;
+  bool negotiated = false;
+  bool stop_requested = false;
+  bool waiting = false;  // for the MTA's next packet: a shutdown may interrupt the read
+  std::string client_ip;
+  std::string client_name;
+  std::string helo;
+  std::map<std::string, std::string, std::less<>> macros;
+  Message msg;
+  InflightBytes held;
+  unsigned messages = 0;
+  std::string out;  // replies not yet written
+
+  State(Socket s, std::shared_ptr<const MilterSettings> st, MilterServices& sv, std::uint64_t i)
+      : conn(std::make_shared<Connection>(std::move(s))),
+        settings(std::move(st)),
+        services(sv),
+        id(i),
+        held(sv.inflight_bytes) {}
+
+  const MilterSettings& cfg() const { return *settings; }
+
+  void log(log::Level level, const std::string& text) const {
+    if (log::enabled(level)) log::write(level, "milter", "conn=" + std::to_string(id) + " " + text);
+  }
+
+  bool may(std::uint32_t action) const { return (agreed.actions & action) != 0; }
+  bool answers(std::uint32_t no_reply_flag) const { return (agreed.protocol & no_reply_flag) == 0; }
+  void continue_unless(std::uint32_t no_reply_flag) {
+    if (answers(no_reply_flag)) append_simple(out, SMFIR_CONTINUE);
+  }
+
+  std::string macro(std::string_view name) const {
+    const auto it = macros.find(name);
+    return it == macros.end() ? std::string() : it->second;
+  }
+
+  void reset_message() {
+    msg = Message{};
+    held.release();
+  }
+
+  Task<void> run();
+  Task<bool> on_packet(char command, std::string_view data);
+  bool on_negotiate(std::string_view data);
+  void on_macros(std::string_view data);
+  void on_header(std::string_view data);
+  void append_body(std::string_view bytes);
+  Task<void> end_of_message();
+  void answer_verdict(const ScanReport& report, const std::string& qid);
+  void answer_fallback(FallbackAction action, int temp_code, std::string_view temp_enhanced,
+                       int perm_code, std::string_view perm_enhanced, std::string_view text);
+  bool backup(const ScanReport& report, const std::string& qid);
+  void add_warning(const verdict::Verdict& v);
+  void log_message(const std::string& qid, std::string_view action, std::string_view reason,
+                   std::string_view answer) const;
+};
+
+MilterSession::MilterSession(Socket socket, std::shared_ptr<const MilterSettings> settings,
+                             MilterServices& services, std::uint64_t id)
+    : s_(std::make_unique<State>(std::move(socket), std::move(settings), services, id)) {}
+
+MilterSession::~MilterSession() = default;
+
+Task<void> MilterSession::run() { return s_->run(); }
+
+void MilterSession::request_stop() {
+  s_->stop_requested = true;
+  if (s_->waiting && !s_->msg.active) {
+    std::error_code ignored;
+    s_->conn->socket.cancel(ignored);
+  }
+}
+
+void MilterSession::abort() noexcept { s_->conn->close(); }
+
+Task<void> MilterSession::State::run() {
+  conn->start_watchdog();
+  log(log::Level::debug, "connect");
+  bool alive = true;
+  while (alive) {
+    const Frame f = parse_frame(conn->buffered(), cfg().max_packet_bytes);
+    if (f.status == Frame::Status::complete) {
+      const std::size_t size = f.size;
+      alive = co_await on_packet(f.command, f.data);
+      conn->start += size;
+      continue;
+    }
+    if (f.status == Frame::Status::too_long) {
+      log(log::Level::warning, "packet of " + std::to_string(f.length) +
+                                   " bytes is over max_packet_bytes: connection closed");
+      break;
+    }
+    if (f.status == Frame::Status::empty) {
+      log(log::Level::warning, "empty packet: connection closed");
+      break;
+    }
+    // Replies wait while the MTA's pipelined packets are still buffered.
+    if (!out.empty()) {
+      if (!co_await conn->write(out)) break;
+      out.clear();
+    }
+    if (stop_requested && !msg.active) break;
+    conn->deadline = Clock::now() + cfg().idle_timeout;
+    waiting = true;
+    const bool more = co_await conn->fill();
+    waiting = false;
+    if (!more) {
+      if (conn->timed_out)
+        log(log::Level::info,
+            "MTA idle for " + std::to_string(cfg().idle_timeout.count()) + " s: connection closed");
+      else if (msg.active && !stop_requested)
+        log(log::Level::info, "MTA went away in the middle of a message");
+      break;
+    }
+  }
+  if (!out.empty() && !conn->closed && !conn->timed_out) co_await conn->write(out);
+  reset_message();
+  conn->close();
+  log(log::Level::debug, "disconnect");
+}
+
+// False when the connection ends.
+Task<bool> MilterSession::State::on_packet(char command, std::string_view data) {
+  if (!negotiated && command != SMFIC_OPTNEG && command != SMFIC_MACRO) {
+    log(log::Level::warning, std::string("command '") + verdict::header_safe({&command, 1}) +
+                                 "' before option negotiation: connection closed");
+    co_return false;
+  }
+  switch (command) {
+    case SMFIC_OPTNEG:
+      co_return on_negotiate(data);
+    case SMFIC_MACRO:
+      on_macros(data);  // never answered
+      co_return true;
+    case SMFIC_CONNECT: {
+      const auto c = decode_connect(data);
+      if (!c) {
+        log(log::Level::warning, "malformed connect packet: connection closed");
+        co_return false;
+      }
+      client_name = std::string(c->hostname);
+      client_ip = (c->family == SMFIA_INET || c->family == SMFIA_INET6) ? std::string(c->address)
+                                                                        : std::string();
+      continue_unless(SMFIP_NR_CONN);
+      co_return true;
+    }
+    case SMFIC_HELO: {
+      const auto strings = decode_strings(data);
+      helo = strings && !strings->empty() ? std::string(strings->front()) : std::string();
+      continue_unless(SMFIP_NR_HELO);
+      co_return true;
+    }
+    case SMFIC_MAIL: {
+      const auto strings = decode_strings(data);
+      if (!strings || strings->empty()) {
+        log(log::Level::warning, "malformed MAIL packet: connection closed");
+        co_return false;
+      }
+      reset_message();
+      msg.active = true;
+      msg.sender = std::string(strip_angle_brackets(strings->front()));
+      continue_unless(SMFIP_NR_MAIL);
+      co_return true;
+    }
+    case SMFIC_RCPT: {
+      const auto strings = decode_strings(data);
+      if (!strings || strings->empty()) {
+        log(log::Level::warning, "malformed RCPT packet: connection closed");
+        co_return false;
+      }
+      ++msg.recipients_seen;
+      if (msg.recipients.size() < cfg().max_recipients)
+        msg.recipients.emplace_back(strip_angle_brackets(strings->front()));
+      continue_unless(SMFIP_NR_RCPT);
+      co_return true;
+    }
+    case SMFIC_DATA:
+      continue_unless(SMFIP_NR_DATA);
+      co_return true;
+    case SMFIC_UNKNOWN:
+      continue_unless(SMFIP_NR_UNKN);
+      co_return true;
+    case SMFIC_HEADER:
+      on_header(data);
+      continue_unless(SMFIP_NR_HDR);
+      co_return true;
+    case SMFIC_EOH:
+      append_body("\r\n");
+      continue_unless(SMFIP_NR_EOH);
+      co_return true;
+    case SMFIC_BODY:
+      append_body(data);
+      continue_unless(SMFIP_NR_BODY);
+      co_return true;
+    case SMFIC_BODYEOB:
+      append_body(data);
+      co_await end_of_message();
+      co_return true;
+    case SMFIC_ABORT:  // the MTA dropped the message; the connection goes on
+      if (msg.active) log(log::Level::debug, "message aborted by the MTA");
+      reset_message();
+      co_return true;
+    case SMFIC_QUIT_NC:  // a new SMTP session on this connection: forget the last one
+      reset_message();
+      macros.clear();
+      client_ip.clear();
+      client_name.clear();
+      helo.clear();
+      co_return true;
+    case SMFIC_QUIT:
+      co_return false;
+    default:
+      log(log::Level::warning,
+          "unknown command " + std::to_string(static_cast<int>(command)) + ": connection closed");
+      co_return false;
+  }
+}
+
+bool MilterSession::State::on_negotiate(std::string_view data) {
+  const auto offered = decode_options(data);
+  if (!offered) {
+    log(log::Level::warning, "malformed option negotiation: connection closed");
+    return false;
+  }
+  const Agreement a = negotiate(*offered, wanted_options());
+  if (!a.ok) {
+    log(log::Level::warning, "option negotiation failed: " + a.why);
+    return false;
+  }
+  agreed = a.reply;
+  negotiated = true;
+  append_options(out, agreed);
+  if (!may(SMFIF_ADDHDRS) || !may(SMFIF_CHGHDRS) || !may(SMFIF_CHGBODY) || !may(SMFIF_QUARANTINE))
+    log(
+        log::Level::info, "the MTA does not allow every action (offered 0x" + [&] {
+          char buf[16];
+          std::snprintf(buf, sizeof buf, "%x", offered->actions);
+          return std::string(buf);
+        }() + "): verdict headers, subject tags, warnings or quarantine may be left out");
+  return true;
+}
+
+void MilterSession::State::on_macros(std::string_view data) {
+  const auto m = decode_macros(data);
+  if (!m) return;  // a macro list is advice, not a step: a malformed one is ignored
+  for (const auto& [name, value] : m->values) {
+    std::string key(name);
+    // Sendmail writes long names in braces, Postfix too; "{i}" and "i" are one macro.
+    if (key.size() > 2 && key.front() == '{' && key.back() == '}')
+      key = key.substr(1, key.size() - 2);
+    const auto it = macros.find(key);
+    if (it != macros.end())
+      it->second = std::string(value);
+    else if (macros.size() < kMaxMacros)
+      macros.emplace(std::move(key), std::string(value));
+  }
+}
+
+void MilterSession::State::on_header(std::string_view data) {
+  const auto h = decode_header(data);
+  if (!h || h->name.empty()) return;  // nothing the message could be rebuilt with
+  std::string lower(h->name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::uint32_t index = ++msg.count_by_name[lower];
+  if (has_verdict_prefix(lower)) msg.forged.emplace_back(std::string(h->name), index);
+  if (lower.starts_with("content-")) msg.content_fields.emplace_back(std::string(h->name), index);
+  if (lower == "subject" && !msg.subject) msg.subject = std::string(h->value);
+  // The field as it came: with SMFIP_HDR_LEADSPC the value keeps its leading space; folded
+  // lines come with bare LF from Postfix and are stored with CRLF like the rest.
+  std::string field(h->name);
+  field += ':';
+  if (!(agreed.protocol & SMFIP_HDR_LEADSPC)) field += ' ';
+  for (std::size_t i = 0; i < h->value.size(); ++i) {
+    const char c = h->value[i];
+    if (c == '\n' && (i == 0 || h->value[i - 1] != '\r')) field += '\r';
+    field += c;
+  }
+  field += "\r\n";
+  append_body(field);
+}
+
+void MilterSession::State::append_body(std::string_view bytes) {
+  if (!msg.active) return;
+  msg.bytes += bytes.size();
+  if (msg.oversize || msg.out_of_memory) return;
+  if (msg.raw.size() + bytes.size() > cfg().max_message_bytes) {
+    msg.oversize = true;
+    msg.raw = std::string();
+    held.release();
+    return;
+  }
+  if (services.inflight_bytes + bytes.size() > cfg().max_inflight_bytes) {
+    msg.out_of_memory = true;
+    msg.raw = std::string();
+    held.release();
+    return;
+  }
+  msg.raw.append(bytes);
+  held.update(msg.raw.size());
+}
+
+void MilterSession::State::log_message(const std::string& qid, std::string_view action,
+                                       std::string_view reason, std::string_view answer) const {
+  // What the MTA's macros say of the client (Postfix sends them by default): its address, the
+  // authenticated user and the TLS protocol, so that one line tells the message's story.
+  std::string client;
+  if (!client_ip.empty()) client += " client=" + verdict::header_safe(client_ip, 64);
+  if (const std::string user = macro("auth_authen"); !user.empty())
+    client += " auth=" + verdict::header_safe(user, 100);
+  if (const std::string tls = macro("tls_version"); !tls.empty())
+    client += " tls=" + verdict::header_safe(tls, 20);
+  log(log::Level::info,
+      "id=" + verdict::header_safe(qid, 64) + client + " from=<" +
+          verdict::header_safe(msg.sender, 300) + "> rcpts=" + std::to_string(msg.recipients_seen) +
+          " size=" + std::to_string(msg.bytes) + " action=" + std::string(action) +
+          (reason.empty() ? "" : " reason=\"" + verdict::header_safe(reason, 200) + "\"") +
+          " answer=" + std::string(answer));
+}
+
+void MilterSession::State::answer_fallback(FallbackAction action, int temp_code,
+                                           std::string_view temp_enhanced, int perm_code,
+                                           std::string_view perm_enhanced, std::string_view text) {
+  switch (action) {
+    case FallbackAction::accept:
+      append_simple(out, SMFIR_ACCEPT);
+      return;
+    case FallbackAction::tempfail:
+      append_reply_code(out, temp_code, temp_enhanced, text);
+      return;
+    case FallbackAction::reject:
+      append_reply_code(out, perm_code, perm_enhanced, text);
+      return;
+  }
+}
+
+Task<void> MilterSession::State::end_of_message() {
+  ++messages;
+  std::string qid = macro("i");
+  if (qid.empty()) qid = std::to_string(id) + "." + std::to_string(messages);
+  if (!msg.active) {
+    // End of a message we never saw begin (the MTA skipped MAIL): nothing to scan it as.
+    log(log::Level::warning,
+        "id=" + verdict::header_safe(qid, 64) +
+            " end of message without MAIL: " + std::string(to_string(cfg().scan_failure_action)));
+    answer_fallback(cfg().scan_failure_action, 451, "4.3.0", 550, "5.7.1",
+                    "Error: message not scanned");
+    reset_message();
+    co_return;
+  }
+  if (msg.oversize) {
+    answer_fallback(cfg().oversize_action, 452, "4.3.1", 552, "5.3.4",
+                    "Error: message size exceeds fixed limit");
+    log_message(qid, std::string("oversize ") + std::string(to_string(cfg().oversize_action)),
+                "over max_message_bytes", "fallback");
+    reset_message();
+    co_return;
+  }
+  if (msg.out_of_memory) {
+    append_reply_code(out, 451, "4.3.1", "Error: insufficient system storage, try again later");
+    log_message(qid, "tempfail", "max_inflight_bytes reached", "451");
+    reset_message();
+    co_return;
+  }
+  Envelope envelope{msg.sender, msg.recipients, client_ip};
+  const std::optional<ScanReport> report =
+      co_await services.scanner.scan(services.engines, msg.raw, std::move(envelope));
+  if (!report) {
+    answer_fallback(cfg().scan_failure_action, 451, "4.3.0", 550, "5.7.1",
+                    "Error: temporary scanning failure, try again later");
+    log_message(qid, to_string(cfg().scan_failure_action), "scan failed", "fallback");
+  } else {
+    answer_verdict(*report, qid);
+  }
+  reset_message();
+}
+
+bool MilterSession::State::backup(const ScanReport& report, const std::string& qid) {
+  const frontend::BackupRecord record{qid,
+                                      client_ip,
+                                      helo,
+                                      msg.sender,
+                                      msg.recipients,
+                                      std::string(verdict::to_string(report.verdict.action)),
+                                      report.verdict.reason};
+  std::string digest;
+  std::string error;
+  if (frontend::keep_original(cfg().backup_dir, msg.raw, record, digest, error)) {
+    log(log::Level::info, "id=" + verdict::header_safe(qid, 64) + " backup=" + digest);
+    return true;
+  }
+  log(log::Level::error, "id=" + verdict::header_safe(qid, 64) + " backup failed: " + error);
+  return false;
+}
+
+void MilterSession::State::answer_verdict(const ScanReport& report, const std::string& qid) {
+  const verdict::Verdict& v = report.verdict;
+  const std::string reason = v.reason.empty() ? std::string("policy") : v.reason;
+  const std::string_view action = verdict::to_string(v.action);
+  // The policy keeps the original before anything else: if it cannot be kept, the message is
+  // not taken (4xx), whatever was decided.
+  if (v.extras.backup && !backup(report, qid)) {
+    append_reply_code(out, 451, "4.3.0", "Error: cannot keep a copy, try again later");
+    log_message(qid, "tempfail", "backup failed", "451");
+    return;
+  }
+  switch (v.action) {
+    case verdict::Action::reject:
+      append_reply_code(out, 550, "5.7.1", "Message rejected: " + reason);
+      log_message(qid, action, reason, "550");
+      return;
+    case verdict::Action::tempfail:
+      append_reply_code(out, 451, "4.7.1", "Message deferred: " + reason);
+      log_message(qid, action, reason, "451");
+      return;
+    case verdict::Action::discard:
+      append_simple(out, SMFIR_DISCARD);
+      log_message(qid, action, reason, "discard");
+      return;
+    case verdict::Action::deliver:
+      break;
+  }
+  // A message to hold must not slip through because the MTA cannot hold it: the sender keeps it.
+  if (v.extras.quarantine && !may(SMFIF_QUARANTINE)) {
+    append_reply_code(out, 451, "4.7.1", "Message deferred: cannot quarantine");
+    log_message(qid, "tempfail", reason + " (quarantine not allowed by the MTA)", "451");
+    return;
+  }
+  const bool leading_space = (agreed.protocol & SMFIP_HDR_LEADSPC) != 0;
+  const std::string space = leading_space ? " " : "";
+  if (may(SMFIF_CHGHDRS)) {
+    // Removed from the last to the first, so that the indexes still name the same fields.
+    for (auto it = msg.forged.rbegin(); it != msg.forged.rend(); ++it)
+      append_change_header(out, it->second, it->first, "");
+  }
+  if (!v.extras.subject_tag.empty()) {
+    if (msg.subject && may(SMFIF_CHGHDRS)) {
+      if (auto tagged = mutate::tag_subject(*msg.subject, v.extras.subject_tag))
+        append_change_header(out, 1, "Subject", *tagged);
+    } else if (!msg.subject && may(SMFIF_ADDHDRS)) {
+      append_add_header(out, "Subject", space + v.extras.subject_tag);
+    }
+  }
+  if (may(SMFIF_ADDHDRS))
+    for (const auto& [name, value] : report.headers) append_add_header(out, name, space + value);
+  if (v.extras.add_warning) add_warning(v);
+  if (v.extras.quarantine) append_quarantine(out, "ksmg: " + reason);
+  append_simple(out, SMFIR_ACCEPT);
+  log_message(qid, v.extras.quarantine ? "quarantine" : "deliver", v.reason, "accept");
+}
+
+// The message becomes the warning followed by the original (mutate::wrap_with_warning): its
+// top-level Content-* fields go (they move into the original's part), the new Content-Type and,
+// when missing, MIME-Version come, and the body is replaced. All or nothing: an MTA that does not
+// allow one of these changes gets none of them (logged), never half a MIME structure.
+void MilterSession::State::add_warning(const verdict::Verdict& v) {
+  if (!may(SMFIF_CHGBODY) || !may(SMFIF_CHGHDRS) || !may(SMFIF_ADDHDRS)) {
+    log(log::Level::warning, "the MTA does not allow body and header changes: no warning added");
+    return;
+  }
+  const mutate::WarningWrap wrap = mutate::wrap_with_warning(msg.raw, mutate::warning_text(v));
+  const std::string space = (agreed.protocol & SMFIP_HDR_LEADSPC) != 0 ? " " : "";
+  for (auto it = msg.content_fields.rbegin(); it != msg.content_fields.rend(); ++it)
+    append_change_header(out, it->second, it->first, "");
+  if (msg.count_by_name.find("mime-version") == msg.count_by_name.end())
+    append_add_header(out, "MIME-Version", space + "1.0");
+  append_add_header(out, "Content-Type", space + wrap.content_type);
+  append_replace_body(out, wrap.body);
+}
+
+}  // namespace ksmg::milter

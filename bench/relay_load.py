@@ -105,7 +105,7 @@ def find_corpus(arg: str | None) -> pathlib.Path:
     p = subprocess.run([str(REPO / "scripts" / "fetch-corpus.sh")], stdout=subprocess.PIPE,
                        text=True)
     if p.returncode != 0:
-        sys.exit("relay_load: scripts/fetch-corpus.sh failed; pass --corpus DIR")
+        sys.exit("scripts/fetch-corpus.sh failed; pass --corpus DIR")
     return pathlib.Path(p.stdout.strip().splitlines()[-1])
 
 

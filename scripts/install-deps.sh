@@ -18,6 +18,8 @@ packages=(
   swaks libnet-ssleay-perl libio-socket-ssl-perl python3-aiosmtpd postfix
   # the milter: libmilter's wire constants (mfdef.h, mfapi.h), and miltertest as a scripted MTA
   libmilter-dev miltertest
+  # the Python module (pybind11 for Debian's python3) and installing it with pip without network
+  pybind11-dev python3-dev python3-pip python3-setuptools python3-wheel python3-venv
   # benches: Google Benchmark, and the peers we compare with
   libbenchmark-dev libmimetic-dev libgumbo-dev libarchive-dev
 )

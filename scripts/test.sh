@@ -63,5 +63,5 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build -j"$jobs"
 ctest --test-dir build -j"$jobs" --output-on-failure
 
-echo "== end-to-end (pytest)"
-KSMG_BUILD_DIR="$PWD/build" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+echo "== end-to-end and Python module (pytest)"
+KSMG_BUILD_DIR="$PWD/build" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e tests/python

@@ -19,6 +19,9 @@
 #include "ksmg/objects.hpp"
 
 namespace ksmg::cli {
+
+using frontend::names;
+using frontend::utf8_or_replaced;
 namespace {
 
 using nlohmann::json;

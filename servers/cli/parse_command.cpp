@@ -15,6 +15,9 @@
 #include "ksmg/mime.hpp"
 
 namespace ksmg::cli {
+
+using frontend::names;
+using frontend::utf8_or_replaced;
 namespace {
 
 using mime::Message;

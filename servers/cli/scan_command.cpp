@@ -16,8 +16,8 @@
 //    "scanned_as": "message"|"file", "action", "reason" (null when none),
 //    "decided_by": {"module","status"}|null, "extras": {non-default extras},
 //    one key per module that ran: {"status", "findings": [{"where","what","detail"}], "info"},
-//    "headers": {X-KSMG-* name: value, in x_headers() order}, "objects", "flags",
-//    "limits_exceeded"}
+//    "headers": {X-KSMG-* name: value}, "objects", "flags", "limits_exceeded", "defects"}
+// (frontend::report_json() plus "file" and "message")
 // and {"file", "error"} for a file that cannot be read (plus "message" for a message whose scan
 // failed).
 //
@@ -50,6 +50,7 @@
 #include "input_kind.hpp"
 #include "inputs.hpp"
 #include "json_names.hpp"
+#include "report_json.hpp"
 #include "ksmg/engine.hpp"
 #include "ksmg/log.hpp"
 #include "ksmg/mbox.hpp"
@@ -58,6 +59,9 @@
 #include "options.hpp"
 
 namespace ksmg::cli {
+
+using frontend::names;
+using frontend::utf8_or_replaced;
 namespace {
 
 using json = nlohmann::ordered_json;
@@ -205,18 +209,6 @@ std::string printable(std::string_view s) {
   return out;
 }
 
-json extras_json(const verdict::Extras& e) {
-  json j = json::object();
-  if (e.backup) j["backup"] = true;
-  if (e.add_warning) j["add_warning"] = true;
-  if (e.remove_attachments) j["remove_attachments"] = true;
-  if (e.notify_sender) j["notify_sender"] = true;
-  if (e.notify_recipients) j["notify_recipients"] = true;
-  if (e.notify_admin) j["notify_admin"] = true;
-  if (!e.subject_tag.empty()) j["subject_tag"] = utf8_or_replaced(e.subject_tag);
-  return j;
-}
-
 std::string extras_text(const verdict::Extras& e) {
   std::string s;
   auto add = [&s](std::string_view w) {
@@ -224,6 +216,7 @@ std::string extras_text(const verdict::Extras& e) {
     s += w;
   };
   if (e.backup) add("backup");
+  if (e.quarantine) add("quarantine");
   if (e.add_warning) add("warning");
   if (e.remove_attachments) add("remove_attachments");
   if (e.notify_sender) add("notify_sender");
@@ -254,38 +247,8 @@ bool any_module_error(const verdict::Verdict& v) {
 }
 
 std::string report_json(const Job& job, const ScanReport& r) {
-  const verdict::Verdict& v = r.verdict;
-  json j;
-  j["file"] = utf8_or_replaced(job.path);
-  j["message"] = index_json(job.index);
-  j["scanned_as"] = r.scanned_as_message ? "message" : "file";
-  j["action"] = verdict::to_string(v.action);
-  j["reason"] = v.reason.empty() ? json(nullptr) : json(utf8_or_replaced(v.reason));
-  if (v.decided_by)
-    j["decided_by"] = {{"module", verdict::to_string(v.decided_by->first)},
-                       {"status", verdict::to_string(v.decided_by->second)}};
-  else
-    j["decided_by"] = nullptr;
-  j["extras"] = extras_json(v.extras);
-  for (const verdict::ModuleResult& m : v.modules) {
-    json findings = json::array();
-    for (const verdict::Finding& f : m.findings)
-      findings.push_back({{"where", utf8_or_replaced(f.where)},
-                          {"what", utf8_or_replaced(f.what)},
-                          {"detail", utf8_or_replaced(f.detail)}});
-    json mj;
-    mj["status"] = verdict::to_string(m.status);
-    mj["findings"] = std::move(findings);
-    mj["info"] = utf8_or_replaced(m.info);
-    j[std::string(verdict::to_string(m.module))] = std::move(mj);
-  }
-  json headers = json::object();
-  for (const auto& [name, value] : r.headers) headers[utf8_or_replaced(name)] = value;
-  j["headers"] = std::move(headers);
-  j["objects"] = r.objects;
-  j["flags"] = names(r.flags);
-  j["limits_exceeded"] = names(r.limits);
-  return dump(j);
+  return dump(frontend::report_json(
+      r, json{{"file", utf8_or_replaced(job.path)}, {"message", index_json(job.index)}}));
 }
 
 std::string report_text(const Job& job, const ScanReport& r) {

@@ -530,7 +530,7 @@ Task<void> MilterSession::State::end_of_message() {
     reset_message();
     co_return;
   }
-  Envelope envelope{msg.sender, msg.recipients, client_ip};
+  Envelope envelope{msg.sender, msg.recipients, client_ip, helo};
   const std::optional<ScanReport> report =
       co_await services.scanner.scan(services.engines, msg.raw, std::move(envelope));
   if (!report) {

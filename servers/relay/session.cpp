@@ -587,7 +587,7 @@ Task<bool> Session::State::on_data(const smtp::Command& c) {
   const std::string sender = tx.sender;
   const std::size_t recipients = tx.recipients.size();
   std::string message = std::move(data.message());
-  Envelope envelope{tx.sender, tx.recipients, client_ip};
+  Envelope envelope{tx.sender, tx.recipients, client_ip, helo};
   const std::optional<ScanReport> report =
       co_await services.scanner.scan(services.engines, message, std::move(envelope));
   smtp::Reply r;

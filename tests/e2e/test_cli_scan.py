@@ -12,7 +12,7 @@ from ksmg_cli import docs, scan
 CONTENT = "tests/data/content"
 MODULE_KEYS = {"antivirus", "content_filter", "antispam", "antiphishing", "auth"}
 TOP_KEYS = ["file", "message", "scanned_as", "action", "reason", "decided_by", "extras"]
-TAIL_KEYS = ["headers", "objects", "flags", "limits_exceeded"]
+TAIL_KEYS = ["headers", "objects", "flags", "limits_exceeded", "defects"]
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@
 
 #include "ksmg/antivirus.hpp"
 #include "ksmg/content_filter.hpp"
+#include "ksmg/defects.hpp"
 #include "ksmg/limits.hpp"
 #include "ksmg/objects.hpp"
 #include "ksmg/policy.hpp"
@@ -38,6 +39,7 @@ struct Envelope {
   std::string sender;  // MAIL FROM address; "" lets the From header stand for it
   std::vector<std::string> recipients;
   std::string client_address;
+  std::string helo;  // the name the client gave in HELO/EHLO ("" when unknown)
 };
 
 class Engine {
@@ -83,6 +85,7 @@ struct ScanReport {
   std::size_t objects = 0;         // objects in the message's tree
   objects::FlagSet flags;          // union over the objects
   LimitSet limits;                 // limits crossed anywhere in the message
+  DefectSet defects;               // what is malformed in the message's MIME structure
   std::uint64_t engine_generation = 0;
 };
 

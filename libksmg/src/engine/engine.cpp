@@ -161,6 +161,7 @@ ScanReport finish(const Engine& engine, const mime::Message* message,
   r.limits = tree.all_limits();
   r.limits.add(av_limits);
   r.engine_generation = engine.generation();
+  if (message != nullptr) r.defects = message->all_defects();
   return r;
 }
 

@@ -1,9 +1,9 @@
-// json_names.cpp — owns the CLI's set-to-names conversions (see json_names.hpp).
+// json_names.cpp — owns the front-ends' set-to-names conversions (see json_names.hpp).
 #include "json_names.hpp"
 
 #include "ksmg/mime.hpp"
 
-namespace ksmg::cli {
+namespace ksmg::frontend {
 
 using nlohmann::json;
 
@@ -30,4 +30,4 @@ json names(objects::FlagSet f) {
 
 std::string utf8_or_replaced(std::string_view s) { return mime::to_utf8("utf-8", s).data; }
 
-}  // namespace ksmg::cli
+}  // namespace ksmg::frontend

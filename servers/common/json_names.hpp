@@ -1,4 +1,4 @@
-// json_names.hpp — what the CLI's JSON outputs share: defect, limit and flag sets as arrays of
+// json_names.hpp — what the front-ends' JSON (the CLI's outputs, the Python verdict) shares: defect, limit and flag sets as arrays of
 // their stable names, and text made safe for JSON.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include "ksmg/limits.hpp"
 #include "ksmg/objects.hpp"
 
-namespace ksmg::cli {
+namespace ksmg::frontend {
 
 nlohmann::json names(DefectSet d);
 nlohmann::json names(LimitSet l);
@@ -18,4 +18,4 @@ nlohmann::json names(objects::FlagSet f);
 // JSON strings must be valid UTF-8; bytes that are not are shown as U+FFFD.
 std::string utf8_or_replaced(std::string_view s);
 
-}  // namespace ksmg::cli
+}  // namespace ksmg::frontend

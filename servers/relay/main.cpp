@@ -44,36 +44,18 @@ struct Options {
 
 std::optional<Options> parse_options(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const frontend::OptionArg arg = frontend::split_option(argv[i]);
-    auto value = [&](std::string& out) {
-      if (arg.has_value) {
-        out = std::string(arg.value);
-        return true;
-      }
-      if (i + 1 >= argc) return false;
-      out = argv[++i];
-      return true;
-    };
-    std::string v;
-    if (arg.name == "--config" && value(o.config)) continue;
-    if (arg.name == "--listen" && value(v)) {
-      o.listen.push_back(v);
-      continue;
-    }
-    if (arg.name == "--next-hop" && value(o.next_hop)) continue;
-    if (arg.name == "--av-db" && value(o.av_db)) continue;
-    if (arg.name == "--data-dir" && value(o.data_dir)) continue;
-    if (arg.name == "--hostname" && value(o.hostname)) continue;
-    if (arg.name == "--verbose" && !arg.has_value) {
-      o.verbose = true;
-      continue;
-    }
-    if (arg.name == "--check" && !arg.has_value) {
-      o.check = true;
-      continue;
-    }
-    std::cerr << "ksmg-relay: bad argument " << argv[i] << "\n" << kUsage;
+  frontend::OptionTable table;
+  table.value("--config", o.config)
+      .values("--listen", o.listen)
+      .value("--next-hop", o.next_hop)
+      .value("--av-db", o.av_db)
+      .value("--data-dir", o.data_dir)
+      .value("--hostname", o.hostname)
+      .flag("--verbose", o.verbose)
+      .flag("--check", o.check);
+  std::string bad;
+  if (!table.parse(argc, argv, bad)) {
+    std::cerr << "ksmg-relay: bad argument " << bad << "\n" << kUsage;
     return std::nullopt;
   }
   return o;

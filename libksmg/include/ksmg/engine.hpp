@@ -85,7 +85,7 @@ struct ScanReport {
   std::size_t objects = 0;         // objects in the message's tree
   objects::FlagSet flags;          // union over the objects
   LimitSet limits;                 // limits crossed anywhere in the message
-  DefectSet defects;               // what is malformed in the message's MIME structure
+  DefectSet defects;  // what is malformed in the message: its MIME structure and encodings
   std::uint64_t engine_generation = 0;
 };
 

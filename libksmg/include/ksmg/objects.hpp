@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ksmg/defects.hpp"
 #include "ksmg/filetype.hpp"
 #include "ksmg/limits.hpp"
 #include "ksmg/mime.hpp"
@@ -106,6 +107,9 @@ class ObjectTree {
   [[nodiscard]] LimitSet all_limits() const noexcept;
   // Bytes unpacked from containers (what max_unpacked_bytes bounds).
   [[nodiscard]] std::size_t unpacked_bytes() const noexcept { return unpacked_bytes_; }
+  // What transfer decoding of the MIME leaves found wrong (invalid base64, ...), in the message
+  // and in messages inside it: defects that parsing alone does not see.
+  [[nodiscard]] DefectSet decode_defects() const noexcept { return decode_defects_; }
 
  private:
   friend class TreeBuilder;
@@ -118,6 +122,7 @@ class ObjectTree {
   std::vector<std::unique_ptr<const mime::Message>> messages_;
   std::size_t unpacked_bytes_ = 0;
   LimitSet message_limits_;
+  DefectSet decode_defects_;
 };
 
 // True when the extension of `name` or the declared MIME type disagrees with the true type in a

@@ -162,6 +162,7 @@ ScanReport finish(const Engine& engine, const mime::Message* message,
   r.limits.add(av_limits);
   r.engine_generation = engine.generation();
   if (message != nullptr) r.defects = message->all_defects();
+  r.defects.add(tree.decode_defects());
   return r;
 }
 

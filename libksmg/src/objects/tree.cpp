@@ -77,6 +77,7 @@ class TreeBuilder {
       } else {
         mime::Decoded d = m.decode(p);
         add_limits(o, d.limits);
+        tree_.decode_defects_.add(d.defects);
         o.data = keep(std::move(d.data));
       }
       const std::uint32_t i = add(std::move(o), parent);

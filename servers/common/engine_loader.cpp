@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "ksmg/log.hpp"
+
 namespace ksmg::frontend {
 
 namespace {
@@ -30,6 +32,17 @@ bool reload_engine(EngineHolder& holder, const std::string& config_path, const s
                    policy::ConfigError& err) {
   policy::Config config;
   return read_config(config_path, av_db, config, err) && holder.reload(std::move(config), err);
+}
+
+void reload_engine_logged(EngineHolder& holder, const std::string& config_path,
+                          const std::string& av_db, std::string_view component) {
+  policy::ConfigError err;
+  if (reload_engine(holder, config_path, av_db, err))
+    log::write(log::Level::info, component,
+               "reloaded: engine " + std::to_string(holder.get()->generation()));
+  else
+    log::write(log::Level::error, component,
+               "reload failed, the engine in service stays: " + err.to_string());
 }
 
 }  // namespace ksmg::frontend

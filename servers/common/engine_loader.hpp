@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "ksmg/engine.hpp"
 #include "ksmg/policy.hpp"
@@ -22,5 +23,10 @@ namespace ksmg::frontend {
 // the engine in service stays and err says why.
 bool reload_engine(EngineHolder& holder, const std::string& config_path, const std::string& av_db,
                    policy::ConfigError& err);
+
+// reload_engine() as a server's SIGHUP does it: the outcome is logged under `component` (the new
+// engine's generation, or why the one in service stays).
+void reload_engine_logged(EngineHolder& holder, const std::string& config_path,
+                          const std::string& av_db, std::string_view component);
 
 }  // namespace ksmg::frontend

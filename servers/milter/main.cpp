@@ -122,13 +122,7 @@ int main(int argc, char** argv) {
   frontend::run_until_stopped(
       io, [&] { server.stop(); },
       [&] {
-        policy::ConfigError reload_err;
-        if (frontend::reload_engine(engines, o.config, o.av_db, reload_err))
-          log::write(log::Level::info, "milter",
-                     "reloaded: engine " + std::to_string(engines.get()->generation()));
-        else
-          log::write(log::Level::error, "milter",
-                     "reload failed, the engine in service stays: " + reload_err.to_string());
+        frontend::reload_engine_logged(engines, o.config, o.av_db, "milter");
         std::string reload_error;
         if (auto fresh = load_settings(o, reload_error))
           server.replace_settings(std::move(fresh));

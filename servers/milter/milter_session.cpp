@@ -9,6 +9,7 @@
 #include <cctype>
 #include <map>
 
+#include "inflight_bytes.hpp"
 #include "ksmg/log.hpp"
 #include "ksmg/mutate.hpp"
 #include "ksmg/verdict.hpp"
@@ -28,7 +29,6 @@ constexpr std::chrono::seconds kWatchdogTick{2};
 // Macros kept per connection: the MTA sends a handful; a hostile peer sending thousands of
 // distinct names costs no more than this.
 constexpr std::size_t kMaxMacros = 64;
-constexpr std::string_view kVerdictPrefix = "x-ksmg-";
 
 // What we ask the MTA for. Actions: header fields (X-KSMG-*, the subject tag, forged fields
 // removed), the body (the warning wraps the message) and quarantine. Steps we have no use for are
@@ -42,13 +42,6 @@ Wanted wanted_options() {
                SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_NR_HDR;
   w.header_leading_space = true;
   return w;
-}
-
-bool has_verdict_prefix(std::string_view name) {
-  if (name.size() < kVerdictPrefix.size()) return false;
-  for (std::size_t i = 0; i < kVerdictPrefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(name[i])) != kVerdictPrefix[i]) return false;
-  return true;
 }
 
 // The socket with its read buffer and the idle-deadline watchdog (shared with the watchdog's
@@ -122,24 +115,6 @@ struct Connection : std::enable_shared_from_this<Connection> {
   }
 };
 
-// This session's share of MilterServices::inflight_bytes, given back however the message ends.
-class InflightBytes {
- public:
-  explicit InflightBytes(std::size_t& total) : total_(total) {}
-  ~InflightBytes() { release(); }
-  InflightBytes(const InflightBytes&) = delete;
-  InflightBytes& operator=(const InflightBytes&) = delete;
-  void update(std::size_t now) {
-    total_ = total_ - held_ + now;
-    held_ = now;
-  }
-  void release() { update(0); }
-
- private:
-  std::size_t& total_;
-  std::size_t held_ = 0;
-};
-
 }  // namespace
 
 // One message, from MAIL to end of message (or abort).
@@ -175,7 +150,7 @@ struct MilterSession::State {
   std::string helo;
   std::map<std::string, std::string, std::less<>> macros;
   Message msg;
-  InflightBytes held;
+  frontend::InflightBytes held;
   unsigned messages = 0;
   std::string out;  // replies not yet written
 
@@ -431,7 +406,7 @@ void MilterSession::State::on_header(std::string_view data) {
   std::string lower(h->name);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const std::uint32_t index = ++msg.count_by_name[lower];
-  if (has_verdict_prefix(lower)) msg.forged.emplace_back(std::string(h->name), index);
+  if (verdict::is_verdict_field(lower)) msg.forged.emplace_back(std::string(h->name), index);
   if (lower.starts_with("content-")) msg.content_fields.emplace_back(std::string(h->name), index);
   if (lower == "subject" && !msg.subject) msg.subject = std::string(h->value);
   // The field as it came: with SMFIP_HDR_LEADSPC the value keeps its leading space; folded

@@ -142,13 +142,7 @@ int main(int argc, char** argv) {
   frontend::run_until_stopped(
       io, [&] { server.stop(); },
       [&] {
-        policy::ConfigError reload_err;
-        if (frontend::reload_engine(engines, o.config, o.av_db, reload_err))
-          log::write(log::Level::info, "relay",
-                     "reloaded: engine " + std::to_string(engines.get()->generation()));
-        else
-          log::write(log::Level::error, "relay",
-                     "reload failed, the engine in service stays: " + reload_err.to_string());
+        frontend::reload_engine_logged(engines, o.config, o.av_db, "relay");
         std::string reload_error;
         if (auto fresh = load_snapshot(o, reload_error))
           server.replace_snapshot(std::move(fresh));

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "inflight_bytes.hpp"
 #include "ksmg/log.hpp"
 #include "ksmg/mutate.hpp"
 #include "ksmg/verdict.hpp"
@@ -46,13 +47,6 @@ std::string message_id(std::uint64_t session, unsigned count) {
 // message is passed on. Returns the message without them, or nothing when there were none (the
 // common case costs no copy).
 std::optional<std::string> without_forged_verdict(std::string_view message) {
-  constexpr std::string_view kPrefix = "x-ksmg-";
-  auto starts_with_prefix = [&](std::string_view line) {
-    if (line.size() < kPrefix.size()) return false;
-    for (std::size_t i = 0; i < kPrefix.size(); ++i)
-      if (std::tolower(static_cast<unsigned char>(line[i])) != kPrefix[i]) return false;
-    return true;
-  };
   std::optional<std::string> out;
   std::size_t pos = 0;
   bool dropping = false;
@@ -62,7 +56,7 @@ std::optional<std::string> without_forged_verdict(std::string_view message) {
     const std::string_view line = message.substr(pos, end - pos);
     if (line == "\r\n" || line == "\n") break;  // end of the header section
     const bool continuation = line[0] == ' ' || line[0] == '\t';
-    if (!continuation) dropping = starts_with_prefix(line);
+    if (!continuation) dropping = verdict::is_verdict_field(line);
     if (dropping && !out) out.emplace(message.substr(0, pos));
     if (!dropping && out) out->append(line);
     pos = end;
@@ -70,23 +64,6 @@ std::optional<std::string> without_forged_verdict(std::string_view message) {
   if (out) out->append(message.substr(pos));
   return out;
 }
-
-// This session's share of SessionServices::inflight_bytes, given back however DATA ends.
-class InflightBytes {
- public:
-  explicit InflightBytes(std::size_t& total) : total_(total) {}
-  ~InflightBytes() { total_ -= held_; }
-  InflightBytes(const InflightBytes&) = delete;
-  InflightBytes& operator=(const InflightBytes&) = delete;
-  void update(std::size_t now) {
-    total_ = total_ - held_ + now;
-    held_ = now;
-  }
-
- private:
-  std::size_t& total_;
-  std::size_t held_ = 0;
-};
 
 }  // namespace
 
@@ -562,7 +539,7 @@ Task<bool> Session::State::on_data(const smtp::Command& c) {
   if (!co_await flush()) co_return false;
 
   smtp::DataReader data(cfg().max_message_bytes);
-  InflightBytes held(services.inflight_bytes);
+  frontend::InflightBytes held(services.inflight_bytes);
   const Clock::time_point data_end = Clock::now() + cfg().data_timeout;
   for (;;) {
     stream->consume(data.feed(stream->buffered()));

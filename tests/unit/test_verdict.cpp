@@ -166,4 +166,14 @@ TEST(VerdictHeaders, NonAsciiIsEncodedAndDecodesBack) {
   EXPECT_EQ(back.size() % 2, 0u);  // whole two-byte characters only
 }
 
+TEST(VerdictHeaders, OurFieldsAreToldByNameInAnyCase) {
+  EXPECT_TRUE(is_verdict_field("X-KSMG-AntiVirus"));
+  EXPECT_TRUE(is_verdict_field("x-ksmg-antivirus-status"));
+  EXPECT_TRUE(is_verdict_field("X-Ksmg-Rule-ID: forged\r\n"));  // a header line works too
+  EXPECT_FALSE(is_verdict_field("X-KSMG"));
+  EXPECT_FALSE(is_verdict_field("X-KSM-AntiVirus"));
+  EXPECT_FALSE(is_verdict_field("Subject: X-KSMG-AntiVirus"));
+  EXPECT_FALSE(is_verdict_field(""));
+}
+
 }  // namespace

@@ -144,6 +144,10 @@ struct Verdict {
 inline constexpr std::size_t kMaxHeaderValue = 900;
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> x_headers(const Verdict& v);
 
+// True when a header field's name (or a header line) starts with "X-KSMG-", in any case: ours,
+// so one a sender wrote is forged and is removed before the message goes on.
+[[nodiscard]] bool is_verdict_field(std::string_view name) noexcept;
+
 // A header-safe rendering of untrusted text (see x_headers()).
 [[nodiscard]] std::string header_safe(std::string_view text,
                                       std::size_t max_bytes = kMaxHeaderValue);

@@ -1,9 +1,11 @@
-// headers.cpp — owns the X-KSMG-* header fields of a verdict and header_safe(), which makes
-// untrusted text (attachment names, signature names, matched words) fit to be a header value:
-// one line, printable ASCII, RFC 2047-encoded when it is not ASCII, and bounded.
+// headers.cpp — owns the X-KSMG-* header fields of a verdict (making them, telling them by name)
+// and header_safe(), which makes untrusted text (attachment names, signature names, matched
+// words) fit to be a header value: one line, printable ASCII, RFC 2047-encoded when it is not
+// ASCII, and bounded.
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "ksmg/mime.hpp"
@@ -75,6 +77,14 @@ std::string status_value(const ModuleResult& r) {
 }
 
 }  // namespace
+
+bool is_verdict_field(std::string_view name) noexcept {
+  constexpr std::string_view kPrefix = "x-ksmg-";
+  if (name.size() < kPrefix.size()) return false;
+  for (std::size_t i = 0; i < kPrefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(name[i])) != kPrefix[i]) return false;
+  return true;
+}
 
 std::string header_safe(std::string_view text, std::size_t max_bytes) {
   // Control characters, line breaks included, become spaces: a value is one line.

@@ -1,6 +1,7 @@
 // milter_config.cpp — owns reading [milter] and the socket notation (milter_config.hpp).
 #include "milter_config.hpp"
 
+#include <array>
 #include <charconv>
 #include <filesystem>
 
@@ -29,49 +30,22 @@ class Reader : public frontend::SectionReader {
  public:
   using SectionReader::SectionReader;
 
-  bool read(const toml::table& root, MilterSettings& out) {
-    const toml::node* milter = root.get("milter");
-    if (milter == nullptr) return true;
-    if (!milter->is_table()) return fail(*milter, "milter", "expected a table");
-    for (const auto& [k, node] : *milter->as_table()) {
-      const std::string name(k.str());
-      if (!read_key(name, "milter." + name, node, out)) return false;
-    }
+  bool read(const toml::table& root, MilterSettings& out);
+
+  static bool read_socket_mode(Reader& r, const std::string& key, const toml::node& node,
+                               MilterSettings& out) {
+    const auto* i = node.as_integer();
+    if (i == nullptr || i->get() < 0 || i->get() > 0777)
+      return r.fail(node, key, "expected a file mode such as 0o660");
+    out.unix_socket_mode = static_cast<std::uint32_t>(i->get());
     return true;
   }
 
- private:
-  bool read_key(const std::string& name, const std::string& key, const toml::node& node,
-                MilterSettings& out) {
-    if (name == "listen") return read_listen(key, node, out.listen);
-    if (name == "unix_socket_mode") {
-      const auto* i = node.as_integer();
-      if (i == nullptr || i->get() < 0 || i->get() > 0777)
-        return fail(node, key, "expected a file mode such as 0o660");
-      out.unix_socket_mode = static_cast<std::uint32_t>(i->get());
-      return true;
-    }
-    if (name == "data_dir") return path_value(key, node, out.data_dir);
-    if (name == "backup_dir") return path_value(key, node, out.backup_dir);
-    if (name == "scan_threads") return count_value(key, node, out.scan_threads, true);
-    if (name == "max_connections") return count_value(key, node, out.max_connections, false);
-    if (name == "max_packet_bytes") {
-      if (!size_value(key, node, out.max_packet_bytes)) return false;
-      // A body chunk of Sendmail and Postfix is 64 KB: less would end every connection.
-      return out.max_packet_bytes >= 65536 || fail(node, key, "must be at least 65536");
-    }
-    if (name == "max_message_bytes") return size_value(key, node, out.max_message_bytes);
-    if (name == "max_recipients") return count_value(key, node, out.max_recipients, false);
-    if (name == "max_inflight_bytes") return size_value(key, node, out.max_inflight_bytes);
-    if (name == "idle_timeout_seconds") return seconds_value(key, node, out.idle_timeout);
-    if (name == "shutdown_grace_seconds") return seconds_value(key, node, out.shutdown_grace);
-    if (name == "scan_failure_action") return fallback_value(key, node, out.scan_failure_action);
-    if (name == "oversize_action") return fallback_value(key, node, out.oversize_action);
-    return fail(node, key,
-                "unknown key (expected listen, unix_socket_mode, data_dir, backup_dir, "
-                "scan_threads, max_connections, max_packet_bytes, max_message_bytes, "
-                "max_recipients, max_inflight_bytes, idle_timeout_seconds, "
-                "shutdown_grace_seconds, scan_failure_action or oversize_action)");
+  static bool read_packet_limit(Reader& r, const std::string& key, const toml::node& node,
+                                MilterSettings& out) {
+    if (!r.size_value(key, node, out.max_packet_bytes)) return false;
+    // A body chunk of Sendmail and Postfix is 64 KB: less would end every connection.
+    return out.max_packet_bytes >= 65536 || r.fail(node, key, "must be at least 65536");
   }
 
   bool read_listen(const std::string& key, const toml::node& node, std::vector<SocketSpec>& out) {
@@ -103,6 +77,37 @@ class Reader : public frontend::SectionReader {
     return true;
   }
 };
+
+using Keys = frontend::SectionKeys<Reader, MilterSettings>;
+
+// Every key of [milter] (examples/ksmg.toml documents each one).
+constexpr auto kMilterKeys = std::to_array<Keys::Key>({
+    {"listen", [](Reader& r, const std::string& key, const toml::node& node,
+                  MilterSettings& out) { return r.read_listen(key, node, out.listen); }},
+    {"unix_socket_mode", &Reader::read_socket_mode},
+    {"data_dir", &Keys::path<&MilterSettings::data_dir>},
+    {"backup_dir", &Keys::path<&MilterSettings::backup_dir>},
+    {"scan_threads", &Keys::count_or_zero<&MilterSettings::scan_threads>},
+    {"max_connections", &Keys::count<&MilterSettings::max_connections>},
+    {"max_packet_bytes", &Reader::read_packet_limit},
+    {"max_message_bytes", &Keys::size<&MilterSettings::max_message_bytes>},
+    {"max_recipients", &Keys::count<&MilterSettings::max_recipients>},
+    {"max_inflight_bytes", &Keys::size<&MilterSettings::max_inflight_bytes>},
+    {"idle_timeout_seconds", &Keys::seconds<&MilterSettings::idle_timeout>},
+    {"shutdown_grace_seconds", &Keys::seconds<&MilterSettings::shutdown_grace>},
+    {"scan_failure_action",
+     [](Reader& r, const std::string& key, const toml::node& node, MilterSettings& out) {
+       return r.fallback_value(key, node, out.scan_failure_action);
+     }},
+    {"oversize_action",
+     [](Reader& r, const std::string& key, const toml::node& node, MilterSettings& out) {
+       return r.fallback_value(key, node, out.oversize_action);
+     }},
+});
+
+bool Reader::read(const toml::table& root, MilterSettings& out) {
+  return read_section(*this, root, "milter", kMilterKeys, out);
+}
 
 }  // namespace
 

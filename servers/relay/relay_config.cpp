@@ -2,6 +2,7 @@
 // range-checked; errors carry the file, line, column and key like the library's.
 #include "relay_config.hpp"
 
+#include <array>
 #include <filesystem>
 #include <utility>
 
@@ -16,54 +17,13 @@ class Reader : public frontend::SectionReader {
  public:
   using SectionReader::SectionReader;
 
-  bool read(const toml::table& root, RelaySettings& out) {
-    const toml::node* relay = root.get("relay");
-    if (relay == nullptr) return true;
-    if (!relay->is_table()) return fail(*relay, "relay", "expected a table");
-    for (const auto& [k, node] : *relay->as_table()) {
-      const std::string name(k.str());
-      const std::string key = "relay." + name;
-      if (!read_key(name, key, node, out)) return false;
-    }
-    return true;
-  }
+  bool read(const toml::table& root, RelaySettings& out);
 
- private:
-  bool read_key(const std::string& name, const std::string& key, const toml::node& node,
-                RelaySettings& out) {
-    if (name == "listen") return read_listen(key, node, out.listen);
-    if (name == "hostname") return string_value(key, node, out.hostname);
-    if (name == "data_dir") return path_value(key, node, out.data_dir);
-    if (name == "backup_dir") return path_value(key, node, out.backup_dir);
-    if (name == "scan_threads") return count_value(key, node, out.scan_threads, true);
-    if (name == "max_message_bytes") return size_value(key, node, out.max_message_bytes);
-    if (name == "max_recipients") return count_value(key, node, out.max_recipients, false);
-    if (name == "max_line_bytes") {
-      if (!size_value(key, node, out.max_line_bytes)) return false;
-      // RFC 5321 4.5.3.1.4: a command line may be 512 octets; less would refuse valid mail.
-      return out.max_line_bytes >= 512 || fail(node, key, "must be at least 512");
-    }
-    if (name == "max_connections") return count_value(key, node, out.max_connections, false);
-    if (name == "max_connections_per_client")
-      return count_value(key, node, out.max_connections_per_client, false);
-    if (name == "max_errors") return count_value(key, node, out.max_errors, false);
-    if (name == "max_inflight_bytes") return size_value(key, node, out.max_inflight_bytes);
-    if (name == "idle_timeout_seconds") return seconds_value(key, node, out.idle_timeout);
-    if (name == "data_timeout_seconds") return seconds_value(key, node, out.data_timeout);
-    if (name == "next_hop_connect_seconds")
-      return seconds_value(key, node, out.next_hop_connect_timeout);
-    if (name == "next_hop_timeout_seconds") return seconds_value(key, node, out.next_hop_timeout);
-    if (name == "shutdown_grace_seconds") return seconds_value(key, node, out.shutdown_grace);
-    if (name == "relay_domains") return read_domains(key, node, out.routing.relay_domains);
-    if (name == "trusted_networks") return read_networks(key, node, out.routing);
-    if (name == "transport") return read_transport(key, node, out.routing);
-    if (name == "tls") return read_tls(key, node, out.tls);
-    return fail(node, key,
-                "unknown key (expected listen, hostname, data_dir, backup_dir, scan_threads, "
-                "max_message_bytes, max_recipients, max_line_bytes, max_connections, "
-                "max_connections_per_client, max_errors, max_inflight_bytes, idle_timeout_seconds, "
-                "data_timeout_seconds, next_hop_connect_seconds, next_hop_timeout_seconds, "
-                "shutdown_grace_seconds, relay_domains, trusted_networks, transport or tls)");
+  static bool read_line_limit(Reader& r, const std::string& key, const toml::node& node,
+                              RelaySettings& out) {
+    if (!r.size_value(key, node, out.max_line_bytes)) return false;
+    // RFC 5321 4.5.3.1.4: a command line may be 512 octets; less would refuse valid mail.
+    return out.max_line_bytes >= 512 || r.fail(node, key, "must be at least 512");
   }
 
   bool read_listen(const std::string& key, const toml::node& node,
@@ -197,6 +157,46 @@ class Reader : public frontend::SectionReader {
     return true;
   }
 };
+
+using Keys = frontend::SectionKeys<Reader, RelaySettings>;
+
+// Every key of [relay] (examples/ksmg.toml documents each one).
+constexpr auto kRelayKeys = std::to_array<Keys::Key>({
+    {"listen", [](Reader& r, const std::string& key, const toml::node& node,
+                  RelaySettings& out) { return r.read_listen(key, node, out.listen); }},
+    {"hostname", &Keys::string<&RelaySettings::hostname>},
+    {"data_dir", &Keys::path<&RelaySettings::data_dir>},
+    {"backup_dir", &Keys::path<&RelaySettings::backup_dir>},
+    {"scan_threads", &Keys::count_or_zero<&RelaySettings::scan_threads>},
+    {"max_message_bytes", &Keys::size<&RelaySettings::max_message_bytes>},
+    {"max_recipients", &Keys::count<&RelaySettings::max_recipients>},
+    {"max_line_bytes", &Reader::read_line_limit},
+    {"max_connections", &Keys::count<&RelaySettings::max_connections>},
+    {"max_connections_per_client", &Keys::count<&RelaySettings::max_connections_per_client>},
+    {"max_errors", &Keys::count<&RelaySettings::max_errors>},
+    {"max_inflight_bytes", &Keys::size<&RelaySettings::max_inflight_bytes>},
+    {"idle_timeout_seconds", &Keys::seconds<&RelaySettings::idle_timeout>},
+    {"data_timeout_seconds", &Keys::seconds<&RelaySettings::data_timeout>},
+    {"next_hop_connect_seconds", &Keys::seconds<&RelaySettings::next_hop_connect_timeout>},
+    {"next_hop_timeout_seconds", &Keys::seconds<&RelaySettings::next_hop_timeout>},
+    {"shutdown_grace_seconds", &Keys::seconds<&RelaySettings::shutdown_grace>},
+    {"relay_domains",
+     [](Reader& r, const std::string& key, const toml::node& node, RelaySettings& out) {
+       return r.read_domains(key, node, out.routing.relay_domains);
+     }},
+    {"trusted_networks",
+     [](Reader& r, const std::string& key, const toml::node& node, RelaySettings& out) {
+       return r.read_networks(key, node, out.routing);
+     }},
+    {"transport", [](Reader& r, const std::string& key, const toml::node& node,
+                     RelaySettings& out) { return r.read_transport(key, node, out.routing); }},
+    {"tls", [](Reader& r, const std::string& key, const toml::node& node,
+               RelaySettings& out) { return r.read_tls(key, node, out.tls); }},
+});
+
+bool Reader::read(const toml::table& root, RelaySettings& out) {
+  return read_section(*this, root, "relay", kRelayKeys, out);
+}
 
 }  // namespace
 

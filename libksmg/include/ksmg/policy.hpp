@@ -2,9 +2,9 @@
 // read into a Config, or a ConfigError that names the file, line, column and key at fault.
 //
 // Unknown keys and values of the wrong type are errors, never ignored: a typo in a security
-// product's configuration must not silently switch protection off. The sections [relay] and
-// [milter] belong to the front-ends of those names, which read them with the same strictness;
-// here they are only required to be tables. Per-group rules, lists, TLS
+// product's configuration must not silently switch protection off. Sections of a front-end
+// ([relay], [milter]) are its own: the caller names them (CallerSections), it reads them with the
+// same strictness, and here they are only required to be tables. Per-group rules, lists, TLS
 // and routing come with later issues; this holds limits, module switches, the action for each
 // module status, the organization's domains, and the content filter's dictionaries,
 // expressions and conditions (expressions are checked here, so that their errors have a line).
@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,9 +73,13 @@ struct Config {
 
 // Parses TOML text; file_name is used in errors and to resolve relative paths. Keys that are
 // absent keep their defaults (ScanLimits{}, every module on, ActionTable::defaults()).
+// caller_sections: the top-level sections the caller reads itself (a front-end's); any other
+// section the library does not know is an error.
+using CallerSections = std::span<const std::string_view>;
 [[nodiscard]] bool parse_config(std::string_view text, std::string_view file_name, Config& out,
-                                ConfigError& err);
-[[nodiscard]] bool load_config(const std::string& path, Config& out, ConfigError& err);
+                                ConfigError& err, CallerSections caller_sections = {});
+[[nodiscard]] bool load_config(const std::string& path, Config& out, ConfigError& err,
+                               CallerSections caller_sections = {});
 
 // A size as the configuration writes it: digits, optionally followed by K, M or G (powers of
 // 1024), e.g. "65536", "64K", "64M". Nullopt for anything else (at most 9 digits).

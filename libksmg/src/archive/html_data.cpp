@@ -12,8 +12,8 @@
 #include <string_view>
 
 #include "archive/members.hpp"
+#include "core/ascii.hpp"
 #include "ksmg/archive.hpp"
-#include "mime/ascii.hpp"
 #include "mime/transfer_decode.hpp"
 
 namespace ksmg::archive {
@@ -38,12 +38,11 @@ Contents unpack_html_data(std::string_view html, Budget& budget) {
     const std::size_t colon = html.find(':', from);
     if (colon == std::string_view::npos) break;
     from = colon + 1;
-    if (colon < 4 || !mime::detail::iequals(html.substr(colon - 4, 4), "data")) continue;
+    if (colon < 4 || !core::iequals(html.substr(colon - 4, 4), "data")) continue;
     const std::size_t comma = html.find(',', from);
     if (comma == std::string_view::npos || comma - from > kMaxMediaTypeBytes) continue;
     const std::string_view media = html.substr(from, comma - from);
-    if (media.size() < 7 || !mime::detail::iequals(media.substr(media.size() - 7), ";base64"))
-      continue;
+    if (media.size() < 7 || !core::iequals(media.substr(media.size() - 7), ";base64")) continue;
     std::size_t end = comma + 1;
     while (end < html.size() && is_payload_char(html[end])) ++end;
     const std::string_view payload = html.substr(comma + 1, end - comma - 1);

@@ -21,8 +21,9 @@
 #include <vector>
 
 #include "archive/members.hpp"
+#include "core/utf8.hpp"
 #include "ksmg/archive.hpp"
-#include "mime/utf8.hpp"
+#include "ksmg/mime.hpp"
 
 namespace ksmg::archive {
 
@@ -215,7 +216,7 @@ bool is_compression(int filter_code) noexcept {
 }
 
 // Appends bytes as UTF-8, invalid sequences replaced by U+FFFD; false once the cap is hit.
-bool append_lossy_utf8(mime::detail::Utf8Out& out, std::string_view raw) {
+bool append_lossy_utf8(core::Utf8Out& out, std::string_view raw) {
   const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
   const unsigned char* const end = p + raw.size();
   while (p < end) {
@@ -223,7 +224,7 @@ bool append_lossy_utf8(mime::detail::Utf8Out& out, std::string_view raw) {
     while (p < end && *p < 0x80) ++p;
     std::size_t sub = 1;
     std::size_t n = 0;
-    while (p < end && (*p < 0x80 || (n = mime::detail::utf8_sequence_length(p, end, sub)) != 0))
+    while (p < end && (*p < 0x80 || (n = core::utf8_sequence_length(p, end, sub)) != 0))
       p += *p < 0x80 ? 1 : n;
     if (p > run &&
         !out.utf8({reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run)}))
@@ -240,7 +241,7 @@ bool append_lossy_utf8(mime::detail::Utf8Out& out, std::string_view raw) {
 // the stored bytes (lossy), else the wide form; capped at kMaxMemberNameBytes.
 std::string entry_name(struct archive_entry* e) {
   std::string name;
-  mime::detail::Utf8Out out(name, kMaxMemberNameBytes);
+  core::Utf8Out out(name, kMaxMemberNameBytes);
   if (const char* u = archive_entry_pathname_utf8(e); u != nullptr) {
     append_lossy_utf8(out, u);
   } else if (const char* m = archive_entry_pathname(e); m != nullptr) {
@@ -269,8 +270,8 @@ std::string gzip_stored_name(std::string_view d) {
   if (nul == std::string_view::npos) return {};
   const std::string_view raw = d.substr(pos, nul - pos);
   std::string name;
-  mime::detail::Utf8Out out(name, kMaxMemberNameBytes);
-  if (mime::detail::is_valid_utf8(raw)) {
+  core::Utf8Out out(name, kMaxMemberNameBytes);
+  if (mime::is_valid_utf8(raw)) {
     out.utf8(raw);
   } else {
     for (const char c : raw)

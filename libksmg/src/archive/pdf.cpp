@@ -19,8 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/ascii.hpp"
 #include "ksmg/archive.hpp"
-#include "mime/ascii.hpp"
 
 namespace ksmg::archive {
 
@@ -83,7 +83,7 @@ void scan_names(std::string_view s, PdfFeatures& f) noexcept {
     while (p < end && !ends_name(*p)) {
       char c = *p++;
       if (c == '#' && end - p >= 2) {
-        const int hi = mime::detail::hex_value(p[0]), lo = mime::detail::hex_value(p[1]);
+        const int hi = core::hex_value(p[0]), lo = core::hex_value(p[1]);
         if (hi >= 0 && lo >= 0) {
           c = static_cast<char>(hi * 16 + lo);
           p += 2;

@@ -23,9 +23,9 @@
 
 #include "archive/cursor.hpp"
 #include "archive/members.hpp"
+#include "core/ascii.hpp"
 #include "ksmg/archive.hpp"
 #include "ksmg/mime.hpp"
-#include "mime/ascii.hpp"
 
 namespace ksmg::archive {
 
@@ -175,7 +175,7 @@ class RtfReader {
         const std::size_t num_start = e;
         if (e < doc_.size() && doc_[e] == '-') ++e;
         std::uint64_t param = 0;
-        while (e < doc_.size() && mime::detail::is_digit(doc_[e]) && e - num_start < 11) {
+        while (e < doc_.size() && core::is_digit(doc_[e]) && e - num_start < 11) {
           param = param * 10 + static_cast<unsigned>(doc_[e] - '0');
           ++e;
         }
@@ -193,7 +193,7 @@ class RtfReader {
       }
       ++pos;
       if (nested != 0) continue;
-      const int v = mime::detail::hex_value(ch);
+      const int v = core::hex_value(ch);
       if (v < 0) continue;  // whitespace and stray characters
       if (high < 0) {
         high = v;

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <utility>
 
+#include "core/ascii.hpp"
 #include "ksmg/log.hpp"
-#include "mime/ascii.hpp"
 
 namespace ksmg {
 
@@ -23,11 +23,11 @@ std::uint64_t next_generation() {
 // The domain of an address: after the last '@', lower case, without a trailing dot and the
 // angle brackets or whitespace an SMTP front-end may pass on.
 std::string domain_of(std::string_view address) {
-  while (!address.empty() && (address.back() == '>' || mime::detail::is_lwsp(address.back())))
+  while (!address.empty() && (address.back() == '>' || core::is_lwsp(address.back())))
     address.remove_suffix(1);
   const std::size_t at = address.rfind('@');
   if (at == std::string_view::npos) return {};
-  std::string d = mime::detail::to_lower(address.substr(at + 1));
+  std::string d = core::to_lower(address.substr(at + 1));
   while (!d.empty() && d.back() == '.') d.pop_back();
   return d;
 }

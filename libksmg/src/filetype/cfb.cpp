@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "core/ascii.hpp"
 #include "filetype/internal.hpp"
-#include "mime/ascii.hpp"
 
 namespace ksmg::filetype::detail {
 
-using mime::detail::iequals;
+using core::iequals;
 
 namespace {
 

@@ -8,13 +8,13 @@
 #include <cstring>
 #include <string>
 
+#include "core/ascii.hpp"
 #include "filetype/internal.hpp"
-#include "mime/ascii.hpp"
 
 namespace ksmg::filetype::detail {
 
-using mime::detail::istarts_with;
-using mime::detail::to_lower;
+using core::istarts_with;
+using core::to_lower;
 
 namespace {
 

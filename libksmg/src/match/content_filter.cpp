@@ -14,9 +14,9 @@
 #include <tuple>
 #include <utility>
 
+#include "core/ascii.hpp"
+#include "core/utf8.hpp"
 #include "match/expression.hpp"
-#include "mime/ascii.hpp"
-#include "mime/utf8.hpp"
 
 namespace ksmg::match {
 namespace {
@@ -37,8 +37,8 @@ bool glob_matches(std::string_view pattern, std::string_view text) noexcept {
     if (p < pattern.size() && pattern[p] == '*') {
       star = p++;
       mark = t;
-    } else if (p < pattern.size() && (pattern[p] == '?' || mime::detail::to_lower(pattern[p]) ==
-                                                               mime::detail::to_lower(text[t]))) {
+    } else if (p < pattern.size() &&
+               (pattern[p] == '?' || core::to_lower(pattern[p]) == core::to_lower(text[t]))) {
       ++p;
       ++t;
     } else if (star != std::string_view::npos) {
@@ -275,7 +275,7 @@ constexpr std::string_view kFieldSeparator = "\n\x01\n";
 // windows-1252 (members carry no charset); HTML made into text.
 std::string object_text(const objects::Object& o, const ScanLimits& limits) {
   std::string text;
-  if (mime::detail::is_valid_utf8(o.data))
+  if (mime::is_valid_utf8(o.data))
     text.assign(o.data);
   else
     text = mime::to_utf8("windows-1252", o.data, limits.max_decoded_bytes).data;
@@ -324,7 +324,7 @@ LeafPlace place_of(const mime::Message& m, const mime::Part& leaf) {
 void header_text(const mime::Message& m, const mime::Part& p, bool with_subject, std::string& out) {
   out.clear();
   for (const mime::HeaderField& f : m.headers(p)) {
-    if (!with_subject && mime::detail::iequals(f.name, "Subject")) continue;
+    if (!with_subject && core::iequals(f.name, "Subject")) continue;
     if (!out.empty()) out += kFieldSeparator;
     out += f.name;
     out += ": ";

@@ -8,8 +8,8 @@
 #include <iterator>
 
 #include "ksmg/match.hpp"
+#include "ksmg/mime.hpp"
 #include "match/patterns.hpp"
-#include "mime/utf8.hpp"
 
 namespace ksmg::match {
 namespace {
@@ -123,7 +123,7 @@ bool parse_dictionary(std::string_view text, std::string_view file_name, Diction
     std::string_view line = text.substr(0, nl);
     text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
     if (line.ends_with('\r')) line.remove_suffix(1);
-    if (!mime::detail::is_valid_utf8(line)) return fail("line is not valid UTF-8");
+    if (!mime::is_valid_utf8(line)) return fail("line is not valid UTF-8");
     line = trim(line);
     if (line.empty() || line.front() == '#') continue;
 

@@ -26,11 +26,12 @@
 #include <system_error>
 #include <utility>
 
+#include "core/utf8.hpp"
 #include "ksmg/hash.hpp"
 #include "ksmg/match.hpp"
+#include "ksmg/mime.hpp"
 #include "match/patterns.hpp"
 #include "match/words.hpp"
-#include "mime/utf8.hpp"
 
 namespace ksmg::match {
 namespace {
@@ -412,7 +413,7 @@ bool Matcher::scan(std::string_view text, Scratch& scratch, Hits& hits) const {
   }
   // Hyperscan's UTF-8 mode is undefined on invalid UTF-8. The check skips ASCII eight bytes at
   // a time; repairing (U+FFFD per maximal subpart, as decoders do) runs only on bad input.
-  if (!mime::detail::is_valid_utf8(text)) {
+  if (!mime::is_valid_utf8(text)) {
     std::string& r = scratch.repaired_;
     r.clear();
     r.reserve(text.size() + 16);
@@ -420,7 +421,7 @@ bool Matcher::scan(std::string_view text, Scratch& scratch, Hits& hits) const {
     const unsigned char* const end = p + text.size();
     while (p < end) {
       std::size_t subpart = 0;
-      const std::size_t n = mime::detail::utf8_sequence_length(p, end, subpart);
+      const std::size_t n = core::utf8_sequence_length(p, end, subpart);
       if (n != 0) {
         r.append(reinterpret_cast<const char*>(p), n);
         p += n;

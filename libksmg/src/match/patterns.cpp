@@ -14,7 +14,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "mime/utf8.hpp"
+#include "core/utf8.hpp"
+#include "ksmg/mime.hpp"
 
 namespace ksmg::match::detail {
 namespace {
@@ -84,7 +85,7 @@ bool is_word_char(char32_t c) noexcept {
 
 char32_t decode_at(const char* p, const char* end, std::size_t& n) noexcept {
   const auto* u = reinterpret_cast<const unsigned char*>(p);
-  n = mime::detail::utf8_sequence_length(u, reinterpret_cast<const unsigned char*>(end));
+  n = core::utf8_sequence_length(u, reinterpret_cast<const unsigned char*>(end));
   switch (n) {
     case 1:
       return u[0];
@@ -107,7 +108,7 @@ bool compile_entry(const Entry& e, Compiled& out, std::string& message) {
     message = "empty pattern";
     return false;
   }
-  if (!mime::detail::is_valid_utf8(e.pattern)) {
+  if (!mime::is_valid_utf8(e.pattern)) {
     message = "pattern is not valid UTF-8";
     return false;
   }

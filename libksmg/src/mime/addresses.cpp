@@ -3,13 +3,13 @@
 // Real headers are often broken (unquoted commas in names, missing '>', RFC 2047 inside
 // quotes, "addr (Name)" from old mailers), and sender checks depend on what is read here,
 // so the reader is tolerant, single-pass, and says when it had to guess.
+#include "core/ascii.hpp"
 #include "ksmg/mime.hpp"
-#include "mime/ascii.hpp"
 
 namespace ksmg::mime {
 namespace {
 
-using detail::is_lwsp;
+using core::is_lwsp;
 
 struct Element {
   std::string phrase;   // words and quoted strings, space-joined
@@ -26,7 +26,7 @@ struct Element {
 
 // Strips an obsolete source route ("@a,@b:user@host").
 std::string_view strip_route(std::string_view a) {
-  a = detail::trim(a);
+  a = core::trim(a);
   if (!a.empty() && a.front() == '@') {
     const std::size_t colon = a.find(':');
     if (colon != std::string_view::npos) a = a.substr(colon + 1);
@@ -82,7 +82,7 @@ bool parse_address_list(std::string_view v, std::vector<Address>& out) {
             break;
           }
         }
-        if (e.comment.empty()) e.comment = std::string(detail::trim(v.substr(b, i - b)));
+        if (e.comment.empty()) e.comment = std::string(core::trim(v.substr(b, i - b)));
         if (i >= n) e.broken = true;
       } else if (c == '<') {
         flush_word();

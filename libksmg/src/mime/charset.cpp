@@ -18,15 +18,15 @@
 #include <string>
 #include <string_view>
 
+#include "core/ascii.hpp"
+#include "core/utf8.hpp"
 #include "ksmg/mime.hpp"
-#include "mime/ascii.hpp"
-#include "mime/utf8.hpp"
 
 namespace ksmg::mime {
 namespace {
 
-using detail::is_valid_utf8;
-using detail::Utf8Out;
+using core::Utf8Out;
+using mime::is_valid_utf8;
 
 // How bytes of a resolved label are decoded.
 enum class Kind : std::uint8_t {
@@ -358,7 +358,7 @@ void decode_utf8_lossy(std::string_view in, Utf8Out& w) {
       return;
     if (p == end) return;
     std::size_t bad = 0;
-    if (const std::size_t n = detail::utf8_sequence_length(p, end, bad); n != 0) {
+    if (const std::size_t n = core::utf8_sequence_length(p, end, bad); n != 0) {
       if (!w.bytes(reinterpret_cast<const char*>(p), n)) return;
       p += n;
     } else {
@@ -516,15 +516,15 @@ thread_local ConverterCache t_cache;
 // Lower-cased label without quotes, blanks or an RFC 2231 "*language" suffix. False when it
 // cannot be a charset name (its characters are then never passed to ICU).
 bool normalize_label(std::string_view in, std::array<char, kMaxLabel>& buf, std::size_t& len) {
-  std::string_view s = detail::trim(in);
+  std::string_view s = core::trim(in);
   while (!s.empty() && (s.front() == '"' || s.front() == '\'')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == '"' || s.back() == '\'')) s.remove_suffix(1);
   if (const std::size_t star = s.find('*'); star != std::string_view::npos) s = s.substr(0, star);
-  s = detail::trim(s);
+  s = core::trim(s);
   if (s.size() > kMaxLabel) return false;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = detail::to_lower(s[i]);
-    const bool ok = (c >= 'a' && c <= 'z') || detail::is_digit(c) || c == '-' || c == '_' ||
+    const char c = core::to_lower(s[i]);
+    const bool ok = (c >= 'a' && c <= 'z') || core::is_digit(c) || c == '-' || c == '_' ||
                     c == '.' || c == ':' || c == '+';
     if (!ok) return false;
     buf[i] = c;

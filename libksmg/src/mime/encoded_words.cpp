@@ -9,15 +9,15 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii.hpp"
+#include "core/utf8.hpp"
 #include "ksmg/mime.hpp"
-#include "mime/ascii.hpp"
 #include "mime/transfer_decode.hpp"
-#include "mime/utf8.hpp"
 
 namespace ksmg::mime {
 namespace {
 
-using detail::is_lwsp;
+using core::is_lwsp;
 
 // RFC 2047 limits a whole word to 75 characters; charsets in the wild stay far below this.
 constexpr std::size_t kMaxCharsetLength = 75;
@@ -31,7 +31,7 @@ struct Item {
 };
 
 constexpr bool is_base64_char(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || detail::is_digit(c) || c == '+' ||
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || core::is_digit(c) || c == '+' ||
          c == '/' || c == '=';
 }
 
@@ -57,7 +57,7 @@ Scan scan_word(std::string_view value, std::size_t p) {
   while (j < n && value[j] != '?' && !is_lwsp(value[j]) && j - (p + 2) <= kMaxCharsetLength) ++j;
   if (j >= n || value[j] != '?' || j == p + 2) return s;
   if (j + 2 >= n || value[j + 2] != '?') return s;
-  const char enc = detail::to_lower(value[j + 1]);
+  const char enc = core::to_lower(value[j + 1]);
   if (enc != 'b' && enc != 'q') return s;
   const std::size_t text_begin = j + 3;
   std::size_t k = text_begin;
@@ -127,7 +127,7 @@ bool all_lwsp(std::string_view s) noexcept {
 }
 
 void append_literal(std::string_view s, std::string& out) {
-  if (detail::is_valid_utf8(s))
+  if (mime::is_valid_utf8(s))
     out.append(s);
   else
     out.append(to_utf8("windows-1252", s).data);
@@ -186,7 +186,7 @@ std::string decode_header_words(std::string_view value, DefectSet* defects) {
       }
       continue;
     }
-    if (!run.empty() && !detail::iequals(run.front()->charset, it.charset)) {
+    if (!run.empty() && !core::iequals(run.front()->charset, it.charset)) {
       decode_run(run, out, found);
       run.clear();
     }

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "mime/ascii.hpp"
+#include "core/ascii.hpp"
 
 namespace ksmg::mime::detail {
 namespace {
@@ -52,7 +52,7 @@ class Cursor {
   // Skips whitespace and (possibly nested) comments.
   void skip_cfws() noexcept {
     while (i_ < s_.size()) {
-      if (is_lwsp(s_[i_])) {
+      if (core::is_lwsp(s_[i_])) {
         ++i_;
       } else if (s_[i_] == '(') {
         int depth = 0;
@@ -97,7 +97,7 @@ class Cursor {
   std::string_view bare_value() noexcept {
     const std::size_t b = i_;
     while (i_ < s_.size() && s_[i_] != ';') ++i_;
-    return trim(s_.substr(b, i_ - b));
+    return core::trim(s_.substr(b, i_ - b));
   }
 
  private:
@@ -128,23 +128,24 @@ bool parse_section_suffix(std::string_view name, RawParam& p) {
     if (digits.empty() || digits.size() > 9) return false;
     std::int64_t n = 0;
     for (char c : digits) {
-      if (!is_digit(c)) return false;
+      if (!core::is_digit(c)) return false;
       n = n * 10 + (c - '0');
     }
     p.section = n;
     name = name.substr(0, star);
   }
   if (name.empty()) return false;
-  p.name = to_lower(name);
+  p.name = core::to_lower(name);
   return true;
 }
 
 // %XX decoding of an RFC 2231 extended value; malformed escapes are kept literally.
 void percent_decode(std::string_view in, std::string& out, DefectSet& defects) {
   for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 &&
-        hex_value(in[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
+    if (in[i] == '%' && i + 2 < in.size() && core::hex_value(in[i + 1]) >= 0 &&
+        core::hex_value(in[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(core::hex_value(in[i + 1]) * 16 + core::hex_value(in[i + 2])));
       i += 2;
     } else {
       if (in[i] == '%') defects.add(Defect::invalid_parameter);
@@ -286,7 +287,7 @@ FieldStatus parse_params(Cursor& c, ContentType& out, std::size_t max_params) {
 }  // namespace
 
 std::string unfold(std::string_view raw_value) {
-  raw_value = trim(raw_value);
+  raw_value = core::trim(raw_value);
   std::string out;
   out.reserve(raw_value.size());
   for (char c : raw_value)
@@ -310,8 +311,8 @@ FieldStatus parse_content_type(std::string_view unfolded, ContentType& out,
   if (subtype.empty()) ok = false;
   FieldStatus st = parse_params(c, out, max_params);
   if (ok) {
-    out.type = to_lower(type);
-    out.subtype = to_lower(subtype);
+    out.type = core::to_lower(type);
+    out.subtype = core::to_lower(subtype);
   } else {
     // RFC 2045 5.2: a syntactically invalid type means text/plain; the caller decides.
     st.defects.add(Defect::invalid_content_type);
@@ -325,23 +326,23 @@ FieldStatus parse_content_disposition(std::string_view unfolded, ContentType& ou
                                       std::size_t max_params) {
   Cursor c(unfolded);
   c.skip_cfws();
-  out.type = to_lower(c.token());
+  out.type = core::to_lower(c.token());
   out.subtype.clear();
   return parse_params(c, out, max_params);
 }
 
 TransferEncoding parse_transfer_encoding(std::string_view unfolded) noexcept {
-  std::string_view v = trim(unfolded);
+  std::string_view v = core::trim(unfolded);
   // Comments after the token happen ("base64 (encoded by ...)").
   const std::size_t end = v.find_first_of(" \t(;");
   if (end != std::string_view::npos) v = v.substr(0, end);
-  if (iequals(v, "7bit")) return TransferEncoding::seven_bit;
-  if (iequals(v, "8bit")) return TransferEncoding::eight_bit;
-  if (iequals(v, "binary")) return TransferEncoding::binary;
-  if (iequals(v, "base64")) return TransferEncoding::base64;
-  if (iequals(v, "quoted-printable")) return TransferEncoding::quoted_printable;
-  if (iequals(v, "x-uuencode") || iequals(v, "uuencode") || iequals(v, "x-uue") ||
-      iequals(v, "uue"))
+  if (core::iequals(v, "7bit")) return TransferEncoding::seven_bit;
+  if (core::iequals(v, "8bit")) return TransferEncoding::eight_bit;
+  if (core::iequals(v, "binary")) return TransferEncoding::binary;
+  if (core::iequals(v, "base64")) return TransferEncoding::base64;
+  if (core::iequals(v, "quoted-printable")) return TransferEncoding::quoted_printable;
+  if (core::iequals(v, "x-uuencode") || core::iequals(v, "uuencode") || core::iequals(v, "x-uue") ||
+      core::iequals(v, "uue"))
     return TransferEncoding::uuencode;
   return TransferEncoding::unknown;
 }

@@ -14,9 +14,9 @@
 #include <string>
 #include <string_view>
 
+#include "core/ascii.hpp"
+#include "core/utf8.hpp"
 #include "ksmg/mime.hpp"
-#include "mime/ascii.hpp"
-#include "mime/utf8.hpp"
 
 namespace ksmg::mime {
 namespace {
@@ -153,7 +153,7 @@ constexpr auto kClass = [] {
 constexpr bool is_alpha(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
-constexpr bool is_alnum(char c) noexcept { return is_alpha(c) || detail::is_digit(c); }
+constexpr bool is_alnum(char c) noexcept { return is_alpha(c) || core::is_digit(c); }
 constexpr bool is_html_space(char c) noexcept {
   return kClass[static_cast<unsigned char>(c)] == kSpace;
 }
@@ -194,7 +194,7 @@ class TextOut {
   }
 
  private:
-  detail::Utf8Out out_;
+  core::Utf8Out out_;
   int pending_nl_ = 0;
   bool pending_space_ = false;
   bool hidden_ = false;
@@ -278,7 +278,7 @@ class Converter {
       const std::size_t digits = j;
       char32_t v = 0;
       while (j < n_) {
-        const int d = hex ? detail::hex_value(s_[j]) : (detail::is_digit(s_[j]) ? s_[j] - '0' : -1);
+        const int d = hex ? core::hex_value(s_[j]) : (core::is_digit(s_[j]) ? s_[j] - '0' : -1);
         if (d < 0) break;
         v = std::min<char32_t>(v * (hex ? 16 : 10) + static_cast<char32_t>(d), 0x110000);
         ++j;
@@ -293,7 +293,7 @@ class Converter {
       else if (v >= 0x80 && v <= 0x9F)
         v = kC1Replacement[v - 0x80];
       char b[4];
-      const std::size_t len = detail::encode_utf8(v, b);
+      const std::size_t len = core::encode_utf8(v, b);
       emit_value(std::string_view(b, len));
       return j;
     }
@@ -352,7 +352,7 @@ class Converter {
     while (j < n_ && !is_html_space(s_[j]) && s_[j] != '/' && s_[j] != '>') ++j;
     if (j - name_begin <= t.name.size()) {
       t.name_len = j - name_begin;
-      for (std::size_t k = 0; k < t.name_len; ++k) t.name[k] = detail::to_lower(s_[name_begin + k]);
+      for (std::size_t k = 0; k < t.name_len; ++k) t.name[k] = core::to_lower(s_[name_begin + k]);
     }
     while (true) {
       while (j < n_ && (is_html_space(s_[j]) || s_[j] == '/')) ++j;
@@ -388,7 +388,7 @@ class Converter {
       const std::size_t k = s_.find("</", j);
       if (k == std::string_view::npos) return n_;
       const std::size_t after = k + 2 + lower_name.size();
-      if (detail::istarts_with(s_.substr(k + 2), lower_name) &&
+      if (core::istarts_with(s_.substr(k + 2), lower_name) &&
           (after >= n_ || is_html_space(s_[after]) || s_[after] == '/' || s_[after] == '>'))
         return k;
       j = k + 2;
@@ -493,7 +493,7 @@ Decoded html_to_text(std::string_view html, std::size_t max_bytes) {
   Converter(html, out).run();
   if (out.limited()) d.limits.add(Limit::decoded_size);
   // Input that was not valid UTF-8 passes through: repair it rather than hand it on.
-  if (!detail::is_valid_utf8(d.data)) {
+  if (!mime::is_valid_utf8(d.data)) {
     Decoded fixed = to_utf8("utf-8", d.data, max_bytes);
     d.data = std::move(fixed.data);
     d.limits.add(fixed.limits);

@@ -4,8 +4,8 @@
 // shared by any number of threads without locks.
 #include <algorithm>
 
+#include "core/ascii.hpp"
 #include "ksmg/mime.hpp"
-#include "mime/ascii.hpp"
 #include "mime/header_fields.hpp"
 #include "mime/transfer_decode.hpp"
 
@@ -53,14 +53,14 @@ const HeaderField* Message::header(std::string_view name) const noexcept {
 
 const HeaderField* Message::header(const Part& p, std::string_view name) const noexcept {
   for (const HeaderField& f : headers(p))
-    if (detail::iequals(f.name, name)) return &f;
+    if (core::iequals(f.name, name)) return &f;
   return nullptr;
 }
 
 std::vector<Address> Message::addresses(std::string_view header_name) const {
   std::vector<Address> out;
   for (const HeaderField& f : headers())
-    if (detail::iequals(f.name, header_name)) parse_address_list(f.unfolded(), out);
+    if (core::iequals(f.name, header_name)) parse_address_list(f.unfolded(), out);
   return out;
 }
 

@@ -11,14 +11,14 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/ascii.hpp"
 #include "ksmg/mime.hpp"
-#include "mime/ascii.hpp"
 #include "mime/header_fields.hpp"
 
 namespace ksmg::mime {
 
-using detail::iequals;
-using detail::is_wsp;
+using core::iequals;
+using core::is_wsp;
 
 class Parser {
  public:
@@ -317,7 +317,7 @@ class Parser {
         if (auto fn = d.param("filename")) p.filename = std::string(*fn);
       } else if (iequals(f.name, "content-transfer-encoding") &&
                  p.transfer_encoding == TransferEncoding::none) {
-        p.transfer_encoding_raw = detail::trim(f.raw_value);
+        p.transfer_encoding_raw = core::trim(f.raw_value);
         p.transfer_encoding = detail::parse_transfer_encoding(p.transfer_encoding_raw);
         if (p.transfer_encoding == TransferEncoding::unknown)
           p.defects.add(Defect::unknown_transfer_encoding);
@@ -335,7 +335,7 @@ class Parser {
       p.content_type.type = digest_child ? "message" : "text";
       p.content_type.subtype = digest_child ? "rfc822" : "plain";
     }
-    if (auto cs = p.content_type.param("charset")) p.charset = detail::to_lower(detail::trim(*cs));
+    if (auto cs = p.content_type.param("charset")) p.charset = core::to_lower(core::trim(*cs));
     if (p.filename.empty())
       if (auto n = p.content_type.param("name")) p.filename = std::string(*n);
   }

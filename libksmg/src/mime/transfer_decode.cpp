@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "mime/ascii.hpp"
+#include "core/ascii.hpp"
 
 namespace ksmg::mime::detail {
 namespace {
@@ -145,8 +145,8 @@ void decode_qp_line(const char* s, std::size_t n, Sink& sink, DecodeStatus& st, 
       soft_break = true;
       return;
     }
-    const int h = p + 1 < n ? hex_value(s[p + 1]) : -1;
-    const int l = p + 2 < n ? hex_value(s[p + 2]) : -1;
+    const int h = p + 1 < n ? core::hex_value(s[p + 1]) : -1;
+    const int l = p + 2 < n ? core::hex_value(s[p + 2]) : -1;
     if (h >= 0 && l >= 0) {
       if (!sink.put(static_cast<char>(h * 16 + l))) return;
       p += 3;
@@ -167,15 +167,15 @@ bool is_begin_line(std::string_view line) noexcept {
   if (!line.starts_with("begin")) return false;
   std::size_t i = 5;
   const std::size_t ws1 = i;
-  while (i < line.size() && is_wsp(line[i])) ++i;
+  while (i < line.size() && core::is_wsp(line[i])) ++i;
   if (i == ws1) return false;
   const std::size_t digits = i;
   while (i < line.size() && line[i] >= '0' && line[i] <= '7') ++i;
   if (i == digits || i - digits > 4) return false;
   const std::size_t ws2 = i;
-  while (i < line.size() && is_wsp(line[i])) ++i;
+  while (i < line.size() && core::is_wsp(line[i])) ++i;
   if (i == ws2) return false;
-  return !trim(line.substr(i)).empty();
+  return !core::trim(line.substr(i)).empty();
 }
 
 struct Line {
@@ -384,7 +384,7 @@ DecodeStatus decode_quoted_printable(std::string_view in, std::string& out, std:
       }
     }
     // RFC 2045 rule 3: whitespace at the end of an encoded line was added in transport.
-    while (end > pos && is_wsp(s[end - 1])) --end;
+    while (end > pos && core::is_wsp(s[end - 1])) --end;
     bool soft = false;
     decode_qp_line(s + pos, end - pos, sink, st, false, soft);
     if (sink.hit_limit()) break;
@@ -423,7 +423,7 @@ DecodeStatus decode_uuencode(std::string_view in, std::string& out, std::size_t 
     while (pos < in.size()) {
       const Line l = line_at(in, pos);
       const std::string_view text = l.text;
-      if (trim(text) == "end") {
+      if (core::trim(text) == "end") {
         ended = true;
         pos = l.next;
         break;
@@ -482,11 +482,11 @@ std::vector<UuencodedBlock> uuencoded_blocks(std::string_view in) {
     const Line begin = line_at(in, b);
     // "begin" + blanks + mode + blanks + name, as is_begin_line accepted it.
     std::string_view rest = begin.text.substr(5);
-    while (!rest.empty() && is_wsp(rest.front())) rest.remove_prefix(1);
-    while (!rest.empty() && !is_wsp(rest.front())) rest.remove_prefix(1);
+    while (!rest.empty() && core::is_wsp(rest.front())) rest.remove_prefix(1);
+    while (!rest.empty() && !core::is_wsp(rest.front())) rest.remove_prefix(1);
     const std::size_t next = find_begin_line(in, begin.next);
     const std::size_t stop = next == std::string_view::npos ? in.size() : next;
-    blocks.push_back({trim(rest), in.substr(b, stop - b)});
+    blocks.push_back({core::trim(rest), in.substr(b, stop - b)});
     b = next;
   }
   return blocks;

@@ -8,8 +8,8 @@
 #include <array>
 #include <utility>
 
+#include "core/ascii.hpp"
 #include "ksmg/objects.hpp"
-#include "mime/ascii.hpp"
 
 namespace ksmg::objects {
 
@@ -173,7 +173,7 @@ bool name_type_mismatch(std::string_view name, std::string_view declared_type,
   const std::string_view ext = extension_of(name);
   if (!ext.empty() && ext.size() <= 5) {
     for (const auto& [e, claimed] : kExtensions) {
-      if (mime::detail::iequals(e, ext)) {
+      if (core::iequals(e, ext)) {
         if (!compatible(claimed, true_type, true)) return true;
         break;
       }

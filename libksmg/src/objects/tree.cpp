@@ -11,10 +11,10 @@
 #include <utility>
 
 #include "archive/members.hpp"
+#include "core/ascii.hpp"
 #include "ksmg/archive.hpp"
 #include "ksmg/hash.hpp"
 #include "ksmg/objects.hpp"
-#include "mime/ascii.hpp"
 #include "mime/transfer_decode.hpp"
 
 namespace ksmg::objects {
@@ -34,7 +34,7 @@ std::string stream_member_name(std::string_view container_name) {
   if (slash != std::string_view::npos) container_name.remove_prefix(slash + 1);
   for (const std::string_view s : kSuffixes) {
     if (container_name.size() > s.size() &&
-        mime::detail::iequals(container_name.substr(container_name.size() - s.size()), s))
+        core::iequals(container_name.substr(container_name.size() - s.size()), s))
       return std::string(container_name.substr(0, container_name.size() - s.size()));
   }
   return {};
@@ -98,7 +98,7 @@ class TreeBuilder {
     std::size_t n = 0;
     std::size_t readings = 0;
     for (const mime::HeaderField& f : m.headers(p)) {
-      if (!mime::detail::iequals(f.name, "Content-Type")) continue;
+      if (!core::iequals(f.name, "Content-Type")) continue;
       ++n;
       if (readings == kMaxOtherReadings) break;
       // The copy counts as unpacked bytes: nested parts each with two types must not multiply

@@ -2,12 +2,14 @@
 // typed and range-checked, every error pinned to file, line, column and key.
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "ksmg/policy.hpp"
 
@@ -78,6 +80,16 @@ std::string name_list(const Range& values) {
   return out;
 }
 
+// "a, b or c", for error messages.
+std::string word_list(const std::vector<std::string_view>& words) {
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i != 0) out += i + 1 == words.size() ? " or " : ", ";
+    out += words[i];
+  }
+  return out;
+}
+
 // Fails with a message about a node (its source position) or the file as a whole.
 class Reader {
  public:
@@ -97,32 +109,45 @@ class Reader {
     return false;
   }
 
-  bool read(const toml::table& root, Config& out) {
+  bool read(const toml::table& root, Config& out, CallerSections caller_sections) {
+    // Every section the library reads, through one table: a table section's reader gets the
+    // table; [dictionary] is an array of tables; [expression] and [condition] are read once every
+    // other section is (they name dictionaries and expressions wherever those stand).
+    struct Section {
+      std::string_view name;
+      bool (Reader::*read_table)(const toml::table&, Config&);  // the section is a table
+      bool (Reader::*read_node)(const toml::node&, Config&);    // else: its reader checks it
+    };
+    static constexpr std::array<Section, 9> kSections{{
+        {"limits", &Reader::read_limits, nullptr},
+        {"modules", &Reader::read_modules, nullptr},
+        {"actions", &Reader::read_actions, nullptr},
+        {"organization", &Reader::read_organization, nullptr},
+        {"cache", &Reader::read_cache, nullptr},
+        {"antivirus", &Reader::read_antivirus, nullptr},
+        {"dictionary", nullptr, &Reader::read_dictionaries},
+        {"expression", nullptr, &Reader::read_after_the_rest},
+        {"condition", nullptr, &Reader::read_after_the_rest},
+    }};
     for (const auto& [k, node] : root) {
       const std::string key(k.str());
+      const auto section = std::find_if(kSections.begin(), kSections.end(),
+                                        [&](const Section& s) { return s.name == key; });
       bool ok = true;
-      if (key == "limits") {
-        ok = table_of(node, key) && read_limits(*node.as_table(), out.limits);
-      } else if (key == "modules") {
-        ok = table_of(node, key) && read_modules(*node.as_table(), out.modules);
-      } else if (key == "actions") {
-        ok = table_of(node, key) && read_actions(*node.as_table(), out.actions);
-      } else if (key == "organization") {
-        ok = table_of(node, key) && read_organization(*node.as_table(), out);
-      } else if (key == "cache") {
-        ok = table_of(node, key) && read_cache(*node.as_table(), out);
-      } else if (key == "antivirus") {
-        ok = table_of(node, key) && read_antivirus(*node.as_table(), out.antivirus);
-      } else if (key == "dictionary") {
-        ok = read_dictionaries(node, out);
-      } else if (key == "expression" || key == "condition") {
-        ok = true;  // read below: they name dictionaries and expressions, wherever those are
-      } else if (key == "relay" || key == "milter") {
-        ok = table_of(node, key);  // the front-ends' own sections, read by them
+      if (section == kSections.end()) {
+        // A front-end's own section ([relay], [milter]): read by it, with the same strictness.
+        if (std::find(caller_sections.begin(), caller_sections.end(), key) ==
+            caller_sections.end()) {
+          std::vector<std::string_view> names;
+          for (const Section& s : kSections) names.push_back(s.name);
+          names.insert(names.end(), caller_sections.begin(), caller_sections.end());
+          return fail(k.source(), key, "unknown section (expected " + word_list(names) + ")");
+        }
+        ok = table_of(node, key);
+      } else if (section->read_table != nullptr) {
+        ok = table_of(node, key) && (this->*section->read_table)(*node.as_table(), out);
       } else {
-        ok = fail(k.source(), key,
-                  "unknown section (expected limits, modules, actions, organization, cache, "
-                  "antivirus, dictionary, expression, condition, relay or milter)");
+        ok = (this->*section->read_node)(node, out);
       }
       if (!ok) return false;
     }
@@ -158,7 +183,8 @@ class Reader {
                       : "expected a positive integer");
   }
 
-  bool read_limits(const toml::table& t, ScanLimits& limits) {
+  bool read_limits(const toml::table& t, Config& out) {
+    ScanLimits& limits = out.limits;
     for (const auto& [k, node] : t) {
       const std::string key = "limits." + std::string(k.str());
       const LimitKey* known = nullptr;
@@ -170,7 +196,8 @@ class Reader {
     return true;
   }
 
-  bool read_modules(const toml::table& t, ModuleSwitches& modules) {
+  bool read_modules(const toml::table& t, Config& out) {
+    ModuleSwitches& modules = out.modules;
     for (const auto& [k, node] : t) {
       const std::string key = "modules." + std::string(k.str());
       bool ModuleSwitches::*field = nullptr;
@@ -244,7 +271,8 @@ class Reader {
     return has_action || fail(&node, key, "missing 'action'");
   }
 
-  bool read_actions(const toml::table& t, verdict::ActionTable& table) {
+  bool read_actions(const toml::table& t, Config& out) {
+    verdict::ActionTable& table = out.actions;
     for (const auto& [k, node] : t) {
       const std::string key = "actions." + std::string(k.str());
       const auto module = module_from_string(k.str());
@@ -336,7 +364,8 @@ class Reader {
     return true;
   }
 
-  bool read_antivirus(const toml::table& t, av::Settings& av) {
+  bool read_antivirus(const toml::table& t, Config& out) {
+    av::Settings& av = out.antivirus;
     for (const auto& [k, node] : t) {
       const std::string key = "antivirus." + std::string(k.str());
       const std::string_view name = k.str();
@@ -382,6 +411,8 @@ class Reader {
       if (e.name == name) return fail(&at, key, "'" + name + "' is already an expression");
     return true;
   }
+
+  bool read_after_the_rest(const toml::node& /*node*/, Config& /*out*/) { return true; }
 
   bool read_dictionaries(const toml::node& node, Config& out) {
     if (!array_of_tables(node, "dictionary")) return false;
@@ -622,14 +653,14 @@ std::optional<std::size_t> parse_size(std::string_view text) noexcept {
   return value << shift;
 }
 
-bool parse_config(std::string_view text, std::string_view file_name, Config& out,
-                  ConfigError& err) {
+bool parse_config(std::string_view text, std::string_view file_name, Config& out, ConfigError& err,
+                  CallerSections caller_sections) {
   Config cfg;
   cfg.file = std::string(file_name);
   Reader reader(file_name, err);
   try {
     const toml::table root = toml::parse(text, file_name);
-    if (!reader.read(root, cfg)) return false;
+    if (!reader.read(root, cfg, caller_sections)) return false;
   } catch (const toml::parse_error& e) {
     err.file = std::string(file_name);
     err.line = e.source().begin.line;
@@ -642,14 +673,15 @@ bool parse_config(std::string_view text, std::string_view file_name, Config& out
   return true;
 }
 
-bool load_config(const std::string& path, Config& out, ConfigError& err) {
+bool load_config(const std::string& path, Config& out, ConfigError& err,
+                 CallerSections caller_sections) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     err = ConfigError{path, 0, 0, "", "cannot read the file"};
     return false;
   }
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  return parse_config(text, path, out, err);
+  return parse_config(text, path, out, err, caller_sections);
 }
 
 }  // namespace ksmg::policy

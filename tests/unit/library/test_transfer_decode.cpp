@@ -1,5 +1,5 @@
 // test_transfer_decode.cpp — base64, quoted-printable, RFC 2047 Q and uuencode decoders
-// (internal header mime/transfer_decode.hpp) and is_valid_utf8 (mime/utf8.hpp).
+// (internal header mime/transfer_decode.hpp) and is_valid_utf8 (ksmg/mime.hpp).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -7,19 +7,19 @@
 #include <string>
 #include <string_view>
 
+#include "ksmg/mime.hpp"
 #include "mime/transfer_decode.hpp"
-#include "mime/utf8.hpp"
 
 namespace {
 
 using ksmg::Defect;
 using ksmg::Limit;
+using ksmg::mime::is_valid_utf8;
 using ksmg::mime::detail::decode_base64;
 using ksmg::mime::detail::decode_q_word;
 using ksmg::mime::detail::decode_quoted_printable;
 using ksmg::mime::detail::decode_uuencode;
 using ksmg::mime::detail::DecodeStatus;
-using ksmg::mime::detail::is_valid_utf8;
 using ksmg::mime::detail::looks_uuencoded;
 
 constexpr std::size_t kNoCap = static_cast<std::size_t>(-1);

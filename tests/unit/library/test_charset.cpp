@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "mime/utf8.hpp"
+#include "ksmg/mime.hpp"
 
 #ifndef KSMG_TEST_DATA_DIR
 #error "KSMG_TEST_DATA_DIR must be defined (path of tests/data)"
@@ -22,8 +22,8 @@ namespace {
 using ksmg::Defect;
 using ksmg::Limit;
 using ksmg::mime::Decoded;
+using ksmg::mime::is_valid_utf8;
 using ksmg::mime::to_utf8;
-using ksmg::mime::detail::is_valid_utf8;
 
 std::string read_sample(std::string_view name) {
   const std::string path =

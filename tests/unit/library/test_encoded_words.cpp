@@ -7,14 +7,14 @@
 #include <string>
 #include <string_view>
 
-#include "mime/utf8.hpp"
+#include "ksmg/mime.hpp"
 
 namespace {
 
 using ksmg::Defect;
 using ksmg::DefectSet;
 using ksmg::mime::decode_header_words;
-using ksmg::mime::detail::is_valid_utf8;
+using ksmg::mime::is_valid_utf8;
 
 struct Words {
   std::string text;

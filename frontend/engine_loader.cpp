@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "config_section.hpp"
 #include "ksmg/log.hpp"
 
 namespace ksmg::frontend {
@@ -11,7 +12,8 @@ namespace {
 
 bool read_config(const std::string& config_path, const std::string& av_db, policy::Config& config,
                  policy::ConfigError& err) {
-  if (!config_path.empty() && !policy::load_config(config_path, config, err)) return false;
+  if (!config_path.empty() && !policy::load_config(config_path, config, err, kFrontendSections))
+    return false;
   if (!av_db.empty()) {
     config.modules.antivirus = true;
     config.antivirus.database_dir = av_db;

@@ -1,14 +1,15 @@
-// ascii.hpp — locale-free ASCII helpers shared by the MIME code (internal).
+// ascii.hpp — locale-free ASCII helpers (internal), used wherever the library reads mail syntax,
+// dictionary entries or names.
 //
 // Mail syntax is ASCII; <cctype> depends on the C locale and on signed chars, so these
-// small functions replace it everywhere in the parser.
+// small functions replace it everywhere in the library.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
-namespace ksmg::mime::detail {
+namespace ksmg::core {
 
 constexpr bool is_wsp(char c) noexcept { return c == ' ' || c == '\t'; }
 constexpr bool is_lwsp(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -46,4 +47,4 @@ constexpr std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-}  // namespace ksmg::mime::detail
+}  // namespace ksmg::core

@@ -1,5 +1,5 @@
-// json_names.hpp — what the front-ends' JSON (the CLI's outputs, the Python verdict) shares: defect, limit and flag sets as arrays of
-// their stable names, and text made safe for JSON.
+// json_names.hpp — what the front-ends' JSON (the CLI's outputs, the Python verdict) shares:
+// defect, limit and flag sets as arrays of their stable names, and text made safe for JSON.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -3,7 +3,9 @@
 // error that names the line and the key.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <string>
+#include <string_view>
 
 #include "ksmg/policy.hpp"
 
@@ -24,10 +26,14 @@ ConfigError error_of(std::string_view text) {
   return e;
 }
 
+// The example file also documents the front-ends' sections, which the caller names.
+constexpr std::array<std::string_view, 2> kServerSections{"relay", "milter"};
+
 TEST(Policy, ExampleFileIsTheDefaults) {
   Config c;
   ConfigError e;
-  ASSERT_TRUE(load_config(std::string(KSMG_SOURCE_DIR) + "/examples/ksmg.toml", c, e))
+  ASSERT_TRUE(
+      load_config(std::string(KSMG_SOURCE_DIR) + "/examples/ksmg.toml", c, e, kServerSections))
       << e.to_string();
   const ksmg::ScanLimits d;
   EXPECT_EQ(c.limits.max_message_bytes, d.max_message_bytes);
@@ -266,3 +272,21 @@ TEST(Policy, UnreadableFile) {
 }
 
 }  // namespace
+
+TEST(Policy, SectionsOfTheCallerAreTablesItReads) {
+  Config c;
+  ConfigError e;
+  const std::string text = "[relay]\nmax_recipients = 5\n";
+  // Unknown to the library unless the caller says it reads the section itself.
+  EXPECT_FALSE(parse_config(text, "t.toml", c, e));
+  EXPECT_EQ(e.key, "relay");
+  EXPECT_NE(e.message.find("unknown section"), std::string::npos) << e.message;
+  EXPECT_TRUE(parse_config(text, "t.toml", c, e, kServerSections)) << e.to_string();
+  // Still required to be a table.
+  EXPECT_FALSE(parse_config("relay = 1\n", "t.toml", c, e, kServerSections));
+  EXPECT_EQ(e.message, "expected a table");
+  // The error lists every section the library reads and the caller's.
+  EXPECT_FALSE(parse_config("[relai]\n", "t.toml", c, e, kServerSections));
+  EXPECT_NE(e.message.find("limits, modules, actions"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("relay or milter)"), std::string::npos) << e.message;
+}

@@ -2,10 +2,12 @@
 // on its output or input.
 // The sequence rules it applies are utf8_sequence_length in utf8.hpp, shared with the lossy
 // UTF-8 decoder.
-#include "mime/utf8.hpp"
+#include "core/utf8.hpp"
 
 #include <cstdint>
 #include <cstring>
+
+#include "ksmg/mime.hpp"
 
 namespace ksmg::mime {
 
@@ -26,7 +28,7 @@ bool is_valid_utf8(std::string_view s) noexcept {
       ++p;
       continue;
     }
-    const std::size_t n = detail::utf8_sequence_length(p, end);
+    const std::size_t n = core::utf8_sequence_length(p, end);
     if (n == 0) return false;
     p += n;
   }

@@ -7,13 +7,13 @@
 #include <string>
 #include <string_view>
 
-#include "mime/utf8.hpp"
+#include "ksmg/mime.hpp"
 
 namespace {
 
 using ksmg::Limit;
 using ksmg::mime::html_to_text;
-using ksmg::mime::detail::is_valid_utf8;
+using ksmg::mime::is_valid_utf8;
 
 std::string text(std::string_view html) { return html_to_text(html).data; }
 

@@ -23,7 +23,7 @@
 
 #include "ksmg/archive.hpp"
 #include "ksmg/hash.hpp"
-#include "mime/utf8.hpp"
+#include "ksmg/mime.hpp"
 #include "test_data.hpp"
 
 namespace {
@@ -74,7 +74,7 @@ std::string describe(const Contents& c) {
 // Every member name is valid UTF-8 of at most 1024 bytes; every member within the defaults.
 void expect_sane(const Contents& c, const std::string& what) {
   for (const auto& m : c.members) {
-    EXPECT_TRUE(ksmg::mime::detail::is_valid_utf8(m.name)) << what;
+    EXPECT_TRUE(ksmg::mime::is_valid_utf8(m.name)) << what;
     EXPECT_LE(m.name.size(), 1024u) << what;
     EXPECT_LE(m.data.size(), ScanLimits{}.max_member_bytes) << what;
     if (m.encrypted) {

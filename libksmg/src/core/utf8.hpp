@@ -1,5 +1,5 @@
-// utf8.hpp — owns the UTF-8 rules every MIME decoder shares (internal): which byte sequences are
-// valid UTF-8 (RFC 3629) and the capped UTF-8 output that never cuts a character.
+// utf8.hpp — owns the UTF-8 rules every decoder of the library shares (internal): which byte
+// sequences are valid UTF-8 (RFC 3629) and the capped UTF-8 output that never cuts a character.
 //
 // The charset decoder, the HTML text extractor and the validity check used to carry their own
 // copies of both; one copy keeps them agreeing on what is valid and on where a cap cuts.
@@ -12,9 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "ksmg/mime.hpp"
-
-namespace ksmg::mime::detail {
+namespace ksmg::core {
 
 // Length (1 to 4) of the valid UTF-8 sequence at p, or 0 when the bytes there do not form one;
 // p < end. When it returns 0, `subpart` holds how many bytes a lossy decoder replaces by one
@@ -73,9 +71,6 @@ constexpr std::size_t utf8_sequence_length(const unsigned char* p,
   std::size_t unused = 0;
   return utf8_sequence_length(p, end, unused);
 }
-
-// The public check (ksmg/mime.hpp), under the name the decoders use.
-using ::ksmg::mime::is_valid_utf8;
 
 // UTF-8 of the Unicode scalar value c (not a surrogate, at most U+10FFFF) at o; returns the end.
 constexpr char* put_utf8(char32_t c, char* o) noexcept {
@@ -235,4 +230,4 @@ class Utf8Out {
 };
 
 }  // namespace
-}  // namespace ksmg::mime::detail
+}  // namespace ksmg::core

@@ -4,21 +4,24 @@ same Postfix without it.
 
 Acceptance line: smtp-source drives the SpamAssassin corpus through a private Postfix whose
 smtpd_milters is ksmg-milter (scanning every message, anti-virus on) to smtp-sink; report
-msgs/s, and the same run through the same Postfix without the milter, and the ratio.
+msgs/s, and the same run through the same Postfix without the milter, and the ratio — for the
+milter on an inet socket (the README's default) and on a unix socket, both in one run: the two
+differ in TCP's behaviour alone (delayed ACKs, Nagle; see servers/common/tcp_quickack.hpp).
 
 Run (as root: the private Postfix needs it; stdlib only):
-    /usr/bin/python3 bench/milter_load.py                         # postfix, milter, postfix, milter
+    /usr/bin/python3 bench/milter_load.py       # postfix, milter-inet, milter-unix, twice
     /usr/bin/python3 bench/milter_load.py --limit 600 --repeat 2 --rounds 2
-    /usr/bin/python3 bench/milter_load.py --only milter --unix --sessions 16
+    /usr/bin/python3 bench/milter_load.py --only milter --socket unix --sessions 16
 Options as bench/relay_load.py's: --corpus DIR, --limit N, --sessions N (8), --repeat R (4),
 --rounds N (2), --only postfix|milter, --milter PATH (build/bin/ksmg-milter, or
 $KSMG_BUILD_DIR/bin/ksmg-milter), --milter-config FILE (default: written, see MILTER_CONFIG;
 a given file is used as is, the socket and data dir go on the command line), --av-db DIR
-(examples/clamav), --unix (the milter on a unix socket instead of inet:PORT@127.0.0.1),
---no-baseline, --timeout S per run (600).
-Output: one JSON object on stdout (every run, the best run per target, the milter/postfix ratio
-of the best msgs/s); progress and a summary on stderr. Exit 0 when every run delivered every
-message, 1 when a run failed, 2 on bad usage / missing binary.
+(examples/clamav), --socket inet|unix|both (both: the default; inet is inet:PORT@127.0.0.1;
+--unix is --socket unix), --no-baseline, --timeout S per run (600).
+Output: one JSON object on stdout (every run, the best run per target — postfix, milter-inet,
+milter-unix — and each milter target's ratio to postfix of the best msgs/s); progress and a
+summary on stderr. Exit 0 when every run delivered every message, 1 when a run failed, 2 on bad
+usage / missing binary.
 
 Everything about how a run is driven and measured is relay_load.py's, imported, not copied:
 the corpus staging (find_corpus, stage_corpus), the driver (send_all: one `smtp-source -m R -F
@@ -67,18 +70,19 @@ def log(msg: str) -> None:
 
 
 class MilterTarget:
-    """A private Postfix on `port` relaying to the sink, with ksmg-milter as its smtpd milter."""
-    name = "milter"
+    """A private Postfix on `port` relaying to the sink, with ksmg-milter as its smtpd milter
+    on a unix socket or on inet:PORT@127.0.0.1."""
     # Verdict lines (" action=") in the last stopped milter's log: proof that the messages went
     # through the milter, not around it.
     last_verdicts: int | None = None
 
-    def __init__(self, port: int, sink_port: int, workdir: pathlib.Path, args):
+    def __init__(self, port: int, sink_port: int, workdir: pathlib.Path, args, unix: bool):
         self.port = port
+        self.name = "milter-unix" if unix else "milter-inet"
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="milter.", dir=workdir))
         os.chmod(self.dir, 0o755)
         self.milter = Milter(binary=args.milter, workdir=self.dir / "ksmg-milter",
-                             toml=MILTER_CONFIG, unix=args.unix, av_db=args.av_db,
+                             toml=MILTER_CONFIG, unix=unix, av_db=args.av_db,
                              config_file=args.milter_config, start_timeout=120)
         self.pf = PostfixInstance(port, next_hop=("127.0.0.1", sink_port),
                                   main_cf=self.milter.postfix_main_cf(),
@@ -110,9 +114,15 @@ class MilterTarget:
             self.milter.cleanup()
 
 
-def run_milter_once(files, args, workdir: pathlib.Path, round_no: int) -> dict:
+MILTER_TARGETS = {"milter-inet": False, "milter-unix": True}  # target name -> on a unix socket
+
+
+def run_milter_once(kind: str, files, args, workdir: pathlib.Path, round_no: int) -> dict:
     MilterTarget.last_verdicts = None
-    res = run_once("milter", files, args, workdir, round_no, make_target=MilterTarget)
+    unix = MILTER_TARGETS[kind]
+    res = run_once(kind, files, args, workdir, round_no,
+                   make_target=lambda port, sink_port, wd, a: MilterTarget(port, sink_port, wd, a,
+                                                                           unix))
     res["milter_verdicts"] = MilterTarget.last_verdicts
     if res.get("delivered") and MilterTarget.last_verdicts != res["delivered"]:
         log(f"  warning: ksmg-milter logged {MilterTarget.last_verdicts} verdicts for "
@@ -137,7 +147,9 @@ def main() -> int:
     ap.add_argument("--milter", type=pathlib.Path, default=build / "bin" / "ksmg-milter")
     ap.add_argument("--milter-config", type=pathlib.Path)
     ap.add_argument("--av-db", type=pathlib.Path, default=REPO / "examples" / "clamav")
-    ap.add_argument("--unix", action="store_true")
+    ap.add_argument("--socket", choices=("inet", "unix", "both"), default="both")
+    ap.add_argument("--unix", action="store_const", const="unix", dest="socket",
+                    help="the same as --socket unix")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--timeout", type=float, default=600.0)
     args = ap.parse_args()
@@ -146,8 +158,11 @@ def main() -> int:
     if args.milter_config:
         args.milter_config = args.milter_config.resolve()
 
-    targets = [args.only] if args.only else ["postfix", "milter"]
-    if "milter" in targets and not os.access(args.milter, os.X_OK):
+    sockets = ("inet", "unix") if args.socket == "both" else (args.socket,)
+    milters = [f"milter-{s}" for s in sockets]
+    targets = (["postfix"] if args.only != "milter" else []) + \
+        (milters if args.only != "postfix" else [])
+    if args.only != "postfix" and not os.access(args.milter, os.X_OK):
         log(f"error: ksmg-milter binary not found at {args.milter} (build it, pass --milter "
             f"PATH, or run with --only postfix)")
         return 2
@@ -172,8 +187,8 @@ def main() -> int:
         plan += [(t, r) for r in range(1, args.rounds + 1) for t in targets]
         for kind, r in plan:
             log(f"run {kind} round {r} ...")
-            if kind == "milter":
-                res = run_milter_once(files, args, workdir, r)
+            if kind in MILTER_TARGETS:
+                res = run_milter_once(kind, files, args, workdir, r)
             else:
                 res = run_once(kind, files, args, workdir, r)
             runs.append(res)
@@ -189,23 +204,24 @@ def main() -> int:
         ok = [r for r in runs if r["target"] == kind and r["ok"]]
         if ok:
             best[kind] = max(ok, key=lambda r: r["msgs_per_s"])
-    ratio = None
-    if "postfix" in best and "milter" in best:
-        ratio = round(best["milter"]["msgs_per_s"] / best["postfix"]["msgs_per_s"], 3)
+    ratios = {}
+    for kind in milters:
+        if "postfix" in best and kind in best:
+            ratios[kind] = round(best[kind]["msgs_per_s"] / best["postfix"]["msgs_per_s"], 3)
     doc = {
         "corpus": str(corpus), "messages": len(files), "bytes": total, "sessions": args.sessions,
-        "repeat": args.repeat, "milter_socket": "unix" if args.unix else "inet",
+        "repeat": args.repeat, "milter": str(args.milter),
         "driver": f"smtp-source -m {args.repeat} -F <file> per corpus file, {args.sessions} in parallel",
         "runs": runs,
         "best": {k: {"round": v["round"], "msgs_per_s": v["msgs_per_s"], "mb_per_s": v["mb_per_s"],
                      "seconds": v["seconds"]} for k, v in best.items()},
-        "ratio_milter_to_postfix": ratio,
+        "ratio_to_postfix": ratios,
     }
     print(json.dumps(doc, indent=2))
     for k, v in doc["best"].items():
         log(f"best {k}: {v['msgs_per_s']} msgs/s, {v['mb_per_s']} MB/s (round {v['round']})")
-    if ratio is not None:
-        log(f"postfix+ksmg-milter / postfix alone = {ratio}")
+    for kind, ratio in ratios.items():
+        log(f"postfix+ksmg-milter on {kind.split('-')[1]} / postfix alone = {ratio}")
     return 0 if all(r["ok"] for r in runs) else 1
 
 

@@ -15,6 +15,7 @@
 #include "ksmg/verdict.hpp"
 #include "local_files.hpp"
 #include "milter_protocol.hpp"
+#include "tcp_quickack.hpp"
 
 namespace ksmg::milter {
 
@@ -96,6 +97,9 @@ struct Connection : std::enable_shared_from_this<Connection> {
     auto [ec, n] =
         co_await socket.async_read_some(asio::buffer(buffer.data() + old, kReadChunk), kNoThrow);
     buffer.resize(old + (ec ? 0 : n));
+    // The MTA writes packets we do not answer (SMFIP_NR_*) one after another; an ACK Linux
+    // delays makes its Nagle hold the next one ~40 ms (tcp_quickack.hpp).
+    if (!ec && n > 0) frontend::rearm_quick_ack(socket);
     co_return !ec && n > 0;
   }
 

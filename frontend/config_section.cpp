@@ -13,11 +13,8 @@ std::optional<toml::table> parse_config_text(std::string_view text, std::string_
   try {
     return toml::parse(text, file_name);
   } catch (const toml::parse_error& e) {
-    err.file = std::string(file_name);
-    err.line = e.source().begin.line;
-    err.column = e.source().begin.column;
-    err.key.clear();
-    err.message = std::string(e.description());
+    err = {std::string(file_name), e.source().begin.line, e.source().begin.column, "",
+           std::string(e.description())};
     return std::nullopt;
   }
 }
@@ -37,11 +34,7 @@ bool SectionReader::fail(const toml::node& at, std::string key, std::string mess
 }
 
 bool SectionReader::fail(const toml::source_region& at, std::string key, std::string message) {
-  err_.file = file_;
-  err_.line = at.begin.line;
-  err_.column = at.begin.column;
-  err_.key = std::move(key);
-  err_.message = std::move(message);
+  err_ = {std::string(file_), at.begin.line, at.begin.column, std::move(key), std::move(message)};
   return false;
 }
 

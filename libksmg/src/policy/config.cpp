@@ -101,11 +101,7 @@ class Reader {
                          : fail(toml::source_region{}, std::move(key), std::move(message));
   }
   bool fail(const toml::source_region& at, std::string key, std::string message) {
-    err_.file = file_;
-    err_.line = at.begin.line;
-    err_.column = at.begin.column;
-    err_.key = std::move(key);
-    err_.message = std::move(message);
+    err_ = {std::string(file_), at.begin.line, at.begin.column, std::move(key), std::move(message)};
     return false;
   }
 
@@ -662,11 +658,8 @@ bool parse_config(std::string_view text, std::string_view file_name, Config& out
     const toml::table root = toml::parse(text, file_name);
     if (!reader.read(root, cfg, caller_sections)) return false;
   } catch (const toml::parse_error& e) {
-    err.file = std::string(file_name);
-    err.line = e.source().begin.line;
-    err.column = e.source().begin.column;
-    err.key.clear();
-    err.message = std::string(e.description());
+    err = {std::string(file_name), e.source().begin.line, e.source().begin.column, "",
+           std::string(e.description())};
     return false;
   }
   out = std::move(cfg);

@@ -134,6 +134,17 @@ class Relay:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def wait_for_log(self, text: str, timeout: float = 20.0) -> bool:
+        """Whether `text` shows in the log within `timeout` seconds: for what the relay does
+        after the client can see it (a dropped client noticed, a reload done). The timeout only
+        bounds a hang; the answer comes as soon as the line is there."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log.read_text(errors="replace"):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
     def maildir_messages(self):
         new = self.data_dir / "maildir" / "new"
         return sorted(new.iterdir()) if new.is_dir() else []

@@ -6,12 +6,12 @@ The bombs are built here (nothing binary is committed): a raw deflate stream of 
 with Z_FULL_FLUSH every MiB repeats byte for byte, so a GiB of it costs one MiB of compression."""
 import base64
 import json
-import resource
 import struct
-import subprocess
 import zlib
 
 import pytest
+
+from ksmg_cli import run_measured
 
 MiB = 1 << 20
 CPU_SECONDS_MAX = 1.0  # the acceptance bound, in CPU time of the ksmg process
@@ -72,15 +72,6 @@ def nested_ten_gib_zip() -> bytes:
 
 
 BOMBS = {"one_gib_single_entry": one_gib_zip, "ten_gib_nested_three_levels": nested_ten_gib_zip}
-
-
-def run_measured(cmd):
-    """Runs cmd, returns (completed process, CPU seconds, peak RSS bytes) of that child alone."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    p = subprocess.run(cmd, capture_output=True, timeout=60)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return p, cpu, after.ru_maxrss * 1024
 
 
 @pytest.mark.parametrize("bomb", sorted(BOMBS))

@@ -1,7 +1,8 @@
 """test_scan.py — owns Engine.scan, Engine.scan_file and Engine.scan_many from Python and the
 Verdict they return: EICAR rejected as infected, clean mail delivered, every envelope keyword,
 bytes / bytearray / memoryview input (str refused), the Verdict as a read-only mapping equal to
-its JSON (to_json) and its typed attributes, a malformed message as a verdict with defects, and
+its JSON (to_json) and its typed attributes down to each module's findings (v.antivirus.status,
+None for a module that did not run), a malformed message as a verdict with defects, and
 scan_many's order, threads and envelope."""
 import collections.abc
 import json
@@ -103,11 +104,84 @@ def test_verdict_attributes_are_the_mapping_typed(engine, eicar_mail, clean_mail
         for name, module in v.modules.items():
             assert set(module) == {"status", "findings", "info"}
             assert v.status(name) == module["status"]
+        for name in MODULE_KEYS:
+            assert getattr(v, name) == v.get(name)
         assert v.objects == v["objects"] and v.flags == v["flags"]
         assert v.limits_exceeded == v["limits_exceeded"] and v.defects == v["defects"]
         assert v.scanned_as == v["scanned_as"]
         assert v.engine_generation == engine.generation
     assert engine.scan(clean_mail).status("no_such_module") is None
+
+
+def test_module_results_are_attributes_all_the_way_down(engine, eicar_mail):
+    """v.antivirus.findings[0].what reads what v["antivirus"]["findings"][0]["what"] reads: a
+    module's result and each finding are read-only mappings equal to their JSON objects, whose
+    keys are also attributes; the mapping side stays plain JSON (json.dumps takes dict(v))."""
+    v = engine.scan(eicar_mail)
+    av = v.antivirus
+    assert isinstance(av, ksmg.ModuleResult) and isinstance(av, collections.abc.Mapping)
+    assert av.status == v["antivirus"]["status"] == "infected"
+    assert av.info == v["antivirus"]["info"] and av.info.startswith("ClamAV ")
+    [f] = av.findings
+    assert isinstance(f, ksmg.Finding) and isinstance(f, collections.abc.Mapping)
+    assert f.where == "2/eicar.com" and f.detail == "infected"
+    assert f.what == v["antivirus"]["findings"][0]["what"]
+    assert f.what.startswith("Test.EICAR.Local")
+    # Both directions of ==, the keys in the JSON's order, the item forms on the typed objects.
+    assert av == v["antivirus"] and v["antivirus"] == av and not av != v["antivirus"]
+    assert f == v["antivirus"]["findings"][0] and dict(f) == v["antivirus"]["findings"][0]
+    assert list(av) == list(v["antivirus"]) == ["status", "findings", "info"]
+    assert list(f.keys()) == ["where", "what", "detail"] and len(f) == 3 and "what" in f
+    assert av["status"] == av.status and av["findings"][0].what == f.what
+    assert av.get("no such key") is None and f.get("no such key", "-") == "-"
+    # v.modules holds the same objects.
+    assert v.modules["antivirus"] == av and v.modules["antivirus"].findings[0].what == f.what
+    assert json.loads(json.dumps(dict(v))) == json.loads(v.to_json())
+    assert repr(f).startswith("Finding(where='2/eicar.com', what='Test.EICAR.Local")
+    assert repr(av).startswith("ModuleResult(status='infected', findings=[Finding(")
+    # Read-only, and a wrong name is an error, as on the Verdict.
+    with pytest.raises(AttributeError):
+        av.status = "clean"
+    with pytest.raises(TypeError):
+        av["status"] = "clean"
+    with pytest.raises(AttributeError):
+        f.what = "nothing"
+    with pytest.raises(KeyError):
+        av["no such key"]
+    with pytest.raises(AttributeError):
+        av.no_such_attribute
+    with pytest.raises(TypeError):
+        hash(av)
+    av.findings.clear()  # a new list each time, as the Verdict's attributes are
+    assert av.findings == [f] and av["findings"] == [f]
+
+
+def test_content_filter_findings_as_attributes(content_engine, repo):
+    msg = (repo / "tests/data/content/messages/base64-body.eml").read_bytes()
+    v = content_engine.scan(msg)
+    cf = v.content_filter
+    assert cf.status == "triggered" and cf.findings
+    for typed, doc in zip(cf.findings, v["content_filter"]["findings"], strict=True):
+        assert (typed.where, typed.what, typed.detail) == (doc["where"], doc["what"],
+                                                           doc["detail"])
+
+
+def test_a_module_that_did_not_run_is_none(content_engine, engine, clean_mail):
+    """Its attribute is None, as v.status(name) is; the mapping has no key for it (KeyError, as
+    for any missing key). content.toml turns the anti-virus off; anti-spam, anti-phishing and
+    sender authentication run in no engine yet."""
+    v = content_engine.scan(clean_mail)
+    assert v.antivirus is None and v.status("antivirus") is None
+    assert "antivirus" not in v and "antivirus" not in v.modules
+    with pytest.raises(KeyError):
+        v["antivirus"]
+    assert v.content_filter is not None and v.content_filter.status == "clean"
+    for w in (v, engine.scan(clean_mail)):
+        for name in MODULE_KEYS - set(w.modules):
+            assert getattr(w, name) is None, name
+    assert engine.scan(clean_mail).antivirus.status == "clean"
+    with pytest.raises(AttributeError):
+        v.no_such_module
 
 
 def test_every_envelope_keyword(content_engine, repo):

@@ -3,7 +3,7 @@
     import ksmg
     engine = ksmg.Engine(av_db="/var/lib/clamav")
     verdict = engine.scan(open("message.eml", "rb").read(), sender="a@example.org")
-    verdict.action, verdict["antivirus"]["status"], verdict.to_json()
+    verdict.action, verdict.antivirus.status, verdict["antivirus"]["status"], verdict.to_json()
     for v in engine.scan_many(messages, threads=4): ...
     msg = ksmg.parse(raw); msg.root.children[0].text
     for obj in ksmg.objects(raw): obj.path, obj.true_type
@@ -17,11 +17,11 @@ import os
 from itertools import islice
 from typing import Iterable, Iterator
 
-from ._ksmg import (ConfigError, Engine, Header, KsmgError, Message, Object, Part, Verdict,
-                    __version__, objects, parse)
+from ._ksmg import (ConfigError, Engine, Finding, Header, KsmgError, Message, ModuleResult, Object,
+                    Part, Verdict, __version__, objects, parse)
 
-__all__ = ["ConfigError", "Engine", "Header", "KsmgError", "Message", "Object", "Part", "Verdict",
-           "__version__", "objects", "parse"]
+__all__ = ["ConfigError", "Engine", "Finding", "Header", "KsmgError", "Message", "ModuleResult",
+           "Object", "Part", "Verdict", "__version__", "objects", "parse"]
 
 
 def _scan_many(self: Engine, messages: Iterable, threads: int | None = None, *,

@@ -28,15 +28,46 @@ class ConfigError(KsmgError):
     key: str
 
 
+class Finding(Mapping[str, str]):
+    """One thing a module found. As a mapping it is its JSON object {"where", "what", "detail"}
+    (equal to that dict); the keys are also attributes: f.what reads f["what"]."""
+    where: str    # the object it is in: "2/eicar.com" ("" for the whole message)
+    what: str     # signature, dictionary entry or rule: "Eicar-Signature"
+    detail: str   # free detail: "infected", ...
+    def __getitem__(self, key: str) -> str: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+
+
+class ModuleResult(Mapping[str, Any]):
+    """What one module concluded. As a mapping it is its JSON object {"status", "findings",
+    "info"} (equal to that dict); the keys are also attributes: m.status reads m["status"]."""
+    status: str               # "clean", "infected", "triggered", "not_scanned", ...
+    findings: list[Finding]
+    info: str                 # engine and database: "ClamAV 1.4.6; db local ...", or ""
+    def __getitem__(self, key: str) -> Any: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+
+
 class Verdict(Mapping[str, Any]):
     """What scanning one message concluded. As a mapping it is the JSON document of
-    `ksmg scan --json` (without "file" and "message"): v["action"], v["antivirus"]["status"],
-    v["headers"]["X-KSMG-AntiVirus-Status"], ... The attributes are the same facts, typed."""
+    `ksmg scan --json` (without "file" and "message"), plain dicts and lists all the way down:
+    v["action"], v["antivirus"]["status"], v["headers"]["X-KSMG-AntiVirus-Status"], ...
+    The attributes are the same facts, typed, down to each finding: v.action,
+    v.antivirus.status, v.content_filter.findings[0].what. A module that did not run (switched
+    off in the configuration's [modules]) has no key in the mapping (KeyError) and None as its
+    attribute, as v.status(name) is None."""
     action: str                         # "deliver" | "tempfail" | "discard" | "reject"
     reason: str | None                  # "antivirus: infected (Eicar-Signature in 2/eicar.com)"
     decided_by: tuple[str, str] | None  # (module, status) whose decision set the action
     extras: dict[str, Any]              # non-default extras: {"backup": True, "subject_tag": ...}
-    modules: dict[str, dict[str, Any]]  # module -> {"status", "findings": [...], "info"}
+    antivirus: ModuleResult | None      # one attribute per module, named as its key
+    content_filter: ModuleResult | None
+    antispam: ModuleResult | None
+    antiphishing: ModuleResult | None
+    auth: ModuleResult | None
+    modules: dict[str, ModuleResult]    # the modules that ran, in the document's order
     headers: list[tuple[str, str]]      # the X-KSMG-* fields, in order
     scanned_as: str                     # "message" | "file"
     objects: int                        # objects in the message's tree

@@ -61,6 +61,8 @@ PYBIND11_MODULE(_ksmg, m) {
   bind_message(m);
   bind_objects(m);
 
-  // isinstance(v, collections.abc.Mapping); Verdict implements the mixin methods itself.
-  py::module_::import("collections.abc").attr("Mapping").attr("register")(m.attr("Verdict"));
+  // isinstance(v, collections.abc.Mapping); these implement the mixin methods themselves.
+  py::object mapping = py::module_::import("collections.abc").attr("Mapping");
+  for (const char* name : {"Verdict", "ModuleResult", "Finding"})
+    mapping.attr("register")(m.attr(name));
 }

@@ -1,5 +1,5 @@
-// milter_server.cpp — owns accepting MTA connections, their limit and the graceful stop
-// (milter_server.hpp).
+// milter_server.cpp — owns the milter's sockets and its connection limit (milter_server.hpp);
+// accepting and the graceful stop are the shared frontend::ServerSkeleton's.
 #include "milter_server.hpp"
 
 #include <sys/stat.h>
@@ -12,11 +12,6 @@
 namespace ksmg::milter {
 
 namespace {
-
-using frontend::kNoThrow;
-
-// A failed accept (out of file descriptors) is retried after this pause instead of spinning.
-constexpr std::chrono::milliseconds kAcceptBackoff{100};
 
 // A socket file left by a milter that died is replaced; anything else in the way is an error.
 bool clear_socket_path(const std::string& path, std::string& error) {
@@ -39,7 +34,8 @@ bool clear_socket_path(const std::string& path, std::string& error) {
 
 MilterServer::MilterServer(asio::io_context& io, EngineHolder& engines, frontend::ScanPool& scanner,
                            std::shared_ptr<const MilterSettings> settings)
-    : io_(io), services_{engines, scanner}, settings_(std::move(settings)) {}
+    : ServerSkeleton(io, {"milter", "connections", "conn"}, std::move(settings)),
+      services_{engines, scanner} {}
 
 MilterServer::~MilterServer() {
   for (const std::string& path : socket_files_) {
@@ -49,13 +45,13 @@ MilterServer::~MilterServer() {
 }
 
 bool MilterServer::listen(std::string& error) {
-  for (const SocketSpec& spec : settings_->listen) {
-    std::error_code ec;
+  for (const SocketSpec& spec : settings()->listen) {
     asio::generic::stream_protocol::endpoint endpoint;
     if (spec.kind == SocketSpec::Kind::unix_path) {
       if (!clear_socket_path(spec.path, error)) return false;
       endpoint = asio::local::stream_protocol::endpoint(spec.path);
     } else {
+      std::error_code ec;
       const asio::ip::address address = asio::ip::make_address(spec.host, ec);
       if (ec) {
         error = "bad listen address " + spec.host;
@@ -63,57 +59,26 @@ bool MilterServer::listen(std::string& error) {
       }
       endpoint = asio::ip::tcp::endpoint(address, spec.port);
     }
-    auto acceptor = std::make_unique<Acceptor>(io_);
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec && spec.kind == SocketSpec::Kind::inet)
-      acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor->bind(endpoint, ec);
-    if (!ec && spec.kind == SocketSpec::Kind::unix_path) {
+    // A unix socket file is ours from its bind on, and gets its mode before anyone can connect.
+    const auto claim_socket_file = [&]() -> std::error_code {
+      if (spec.kind != SocketSpec::Kind::unix_path) return {};
       socket_files_.push_back(spec.path);
-      if (::chmod(spec.path.c_str(), static_cast<mode_t>(settings_->unix_socket_mode)) != 0)
-        ec = std::error_code(errno, std::generic_category());
-    }
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      error = "cannot listen on " + spec.to_string() + ": " + ec.message();
-      return false;
-    }
-    log::write(log::Level::info, "milter", "listening on " + spec.to_string());
-    acceptors_.push_back(std::move(acceptor));
+      if (::chmod(spec.path.c_str(), static_cast<mode_t>(settings()->unix_socket_mode)) != 0)
+        return {errno, std::generic_category()};
+      return {};
+    };
+    if (!listen_on(endpoint, spec.to_string(), error, claim_socket_file)) return false;
   }
   return true;
 }
 
-void MilterServer::start() {
-  for (auto& a : acceptors_) asio::co_spawn(io_, accept_loop(*a), asio::detached);
-}
-
-void MilterServer::replace_settings(std::shared_ptr<const MilterSettings> settings) {
-  settings_ = std::move(settings);
-}
-
-Task<void> MilterServer::accept_loop(Acceptor& acceptor) {
-  asio::steady_timer backoff(io_);
-  while (!stopping_) {
-    auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
-    if (stopping_) break;
-    if (ec) {
-      log::write(log::Level::warning, "milter", "accept failed: " + ec.message());
-      backoff.expires_after(kAcceptBackoff);
-      co_await backoff.async_wait(kNoThrow);
-      continue;
-    }
-    asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
-  }
-}
-
 Task<void> MilterServer::serve(Socket socket) {
-  if (stopping_ || sessions_.size() >= settings_->max_connections) {
+  if (stopping() || sessions_in_flight() >= settings()->max_connections) {
     // The milter protocol has no greeting to refuse with: the MTA sees the connection close
     // and applies its milter_default_action.
-    if (!stopping_)
+    if (!stopping())
       log::write(log::Level::warning, "milter",
-                 "max_connections (" + std::to_string(settings_->max_connections) +
+                 "max_connections (" + std::to_string(settings()->max_connections) +
                      ") reached: connection refused");
     std::error_code ignored;
     socket.close(ignored);
@@ -125,40 +90,9 @@ Task<void> MilterServer::serve(Socket socket) {
     // Replies are small and each one is awaited by the MTA: Nagle would only delay them.
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
   }
-  const std::uint64_t id = ++next_id_;
-  MilterSession session(std::move(socket), settings_, services_, id);
-  sessions_.emplace(id, &session);
-  try {
-    co_await session.run();
-  } catch (const std::exception& e) {
-    // Out of memory in one session: that MTA connection ends (its default action applies),
-    // not the milter.
-    log::write(log::Level::error, "milter",
-               "conn=" + std::to_string(id) + " ended by an error: " + e.what());
-    session.abort();
-  }
-  sessions_.erase(id);
-  if (stopping_ && sessions_.empty() && grace_) grace_->cancel();
-}
-
-void MilterServer::stop() {
-  if (stopping_) return;
-  stopping_ = true;
-  for (auto& a : acceptors_) {
-    std::error_code ignored;
-    a->close(ignored);
-  }
-  log::write(log::Level::info, "milter",
-             "stopping: " + std::to_string(sessions_.size()) + " connections to finish");
-  for (auto& [id, session] : sessions_) session->request_stop();
-  if (sessions_.empty()) return;
-  grace_ = std::make_unique<asio::steady_timer>(io_, settings_->shutdown_grace);
-  grace_->async_wait([this](std::error_code ec) {
-    if (ec) return;
-    log::write(log::Level::warning, "milter",
-               "shutdown grace over: closing " + std::to_string(sessions_.size()) + " connections");
-    for (auto& [id, session] : sessions_) session->abort();
-  });
+  const std::uint64_t id = next_id();
+  MilterSession session(std::move(socket), settings(), services_, id);
+  co_await run_session(session, id);
 }
 
 }  // namespace ksmg::milter

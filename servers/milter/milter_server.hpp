@@ -7,44 +7,39 @@
 #pragma once
 
 #include <asio/generic/stream_protocol.hpp>
-#include <cstdint>
+#include <cstddef>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "milter_session.hpp"
+#include "server_skeleton.hpp"
 
 namespace ksmg::milter {
 
-class MilterServer {
+class MilterServer final : public frontend::ServerSkeleton<asio::generic::stream_protocol,
+                                                           MilterSession, MilterSettings> {
  public:
+  // The scanning threads frontend::run_server() starts for these settings.
+  [[nodiscard]] static std::size_t scan_threads(const MilterSettings& s) noexcept {
+    return s.scan_threads;
+  }
   MilterServer(asio::io_context& io, EngineHolder& engines, frontend::ScanPool& scanner,
                std::shared_ptr<const MilterSettings> settings);
-  ~MilterServer();
+  ~MilterServer() override;
 
   // Binds every socket; false with `error` (address in use, no permission, a path in the way
   // that is not a socket).
   bool listen(std::string& error);
-  void start();
-  // New connections get these settings (reload); sessions in flight keep theirs.
-  void replace_settings(std::shared_ptr<const MilterSettings> settings);
-  void stop();
 
  private:
-  using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
-  Task<void> accept_loop(Acceptor& acceptor);
-  Task<void> serve(Socket socket);
+  Task<void> serve(Socket socket) override;
+  [[nodiscard]] std::chrono::seconds shutdown_grace() const override {
+    return settings()->shutdown_grace;
+  }
 
-  asio::io_context& io_;
   MilterServices services_;
-  std::shared_ptr<const MilterSettings> settings_;
-  std::vector<std::unique_ptr<Acceptor>> acceptors_;
   std::vector<std::string> socket_files_;  // removed at stop
-  std::unordered_map<std::uint64_t, MilterSession*> sessions_;
-  std::uint64_t next_id_ = 0;
-  bool stopping_ = false;
-  std::unique_ptr<asio::steady_timer> grace_;
 };
 
 }  // namespace ksmg::milter

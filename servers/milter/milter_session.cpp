@@ -5,10 +5,10 @@
 #include <libmilter/mfapi.h>
 #include <libmilter/mfdef.h>
 
-#include <algorithm>
 #include <cctype>
 #include <map>
 
+#include "buffered_socket.hpp"
 #include "inflight_bytes.hpp"
 #include "ksmg/log.hpp"
 #include "ksmg/mutate.hpp"
@@ -21,12 +21,7 @@ namespace ksmg::milter {
 
 namespace {
 
-using frontend::Clock;
-using frontend::kNoThrow;
-
 constexpr std::size_t kReadChunk = 64 * 1024;
-// The watchdog's longest sleep: a deadline set while it sleeps is enforced at most this late.
-constexpr std::chrono::seconds kWatchdogTick{2};
 // Macros kept per connection: the MTA sends a handful; a hostile peer sending thousands of
 // distinct names costs no more than this.
 constexpr std::size_t kMaxMacros = 64;
@@ -45,77 +40,19 @@ Wanted wanted_options() {
   return w;
 }
 
-// The socket with its read buffer and the idle-deadline watchdog (shared with the watchdog's
-// coroutine, which outlives the session by at most one tick).
-struct Connection : std::enable_shared_from_this<Connection> {
-  explicit Connection(Socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+// The MTA's connection; past the idle deadline the watchdog cancels the read and the session
+// ends the connection itself. The MTA writes packets we do not answer (SMFIP_NR_*) one after
+// another: an ACK that Linux delays makes its Nagle hold the next one ~40 ms, so each read
+// re-arms TCP_QUICKACK (tcp_quickack.hpp).
+class Connection final : public frontend::BufferedSocket<Socket> {
+ public:
+  using BufferedSocket::BufferedSocket;
 
-  Socket socket;
-  asio::steady_timer timer;
-  Clock::time_point deadline = Clock::time_point::max();
-  bool timed_out = false;
-  bool closed = false;
-  std::string buffer;
-  std::size_t start = 0;  // consumed prefix of buffer
-
-  void start_watchdog() {
-    asio::co_spawn(
-        socket.get_executor(), [self = shared_from_this()] { return self->watch(); },
-        asio::detached);
-  }
-
-  Task<void> watch() {
-    while (!closed) {
-      const Clock::time_point now = Clock::now();
-      if (deadline <= now && !timed_out) {
-        timed_out = true;
-        std::error_code ignored;
-        socket.cancel(ignored);
-      }
-      timer.expires_at(deadline > now ? std::min(deadline, now + kWatchdogTick)
-                                      : now + kWatchdogTick);
-      co_await timer.async_wait(kNoThrow);
-    }
-  }
-
-  [[nodiscard]] std::string_view buffered() const noexcept {
-    return std::string_view(buffer).substr(start);
-  }
-
-  // At least one more byte; false on EOF, error, timeout or cancel.
-  Task<bool> fill() {
-    if (closed || timed_out) co_return false;
-    if (start == buffer.size()) {
-      buffer.clear();
-      start = 0;
-    } else if (start >= kReadChunk) {
-      buffer.erase(0, start);
-      start = 0;
-    }
-    const std::size_t old = buffer.size();
-    buffer.resize(old + kReadChunk);
-    auto [ec, n] =
-        co_await socket.async_read_some(asio::buffer(buffer.data() + old, kReadChunk), kNoThrow);
-    buffer.resize(old + (ec ? 0 : n));
-    // The MTA writes packets we do not answer (SMFIP_NR_*) one after another; an ACK Linux
-    // delays makes its Nagle hold the next one ~40 ms (tcp_quickack.hpp).
-    if (!ec && n > 0) frontend::rearm_quick_ack(socket);
-    co_return !ec && n > 0;
-  }
-
-  Task<bool> write(std::string_view bytes) {
-    if (closed) co_return false;
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(bytes), kNoThrow);
-    co_return !ec;
-  }
-
-  void close() noexcept {
-    if (closed) return;
-    closed = true;
-    std::error_code ignored;
-    timer.cancel();
-    socket.shutdown(Socket::shutdown_both, ignored);
-    socket.close(ignored);
+ protected:
+  Task<std::size_t> read_some(char* data, std::size_t size) override {
+    const std::size_t n = co_await BufferedSocket::read_some(data, size);
+    if (n > 0) frontend::rearm_quick_ack(socket());
+    co_return n;
   }
 };
 
@@ -159,7 +96,8 @@ struct MilterSession::State {
   std::string out;  // replies not yet written
 
   State(Socket s, std::shared_ptr<const MilterSettings> st, MilterServices& sv, std::uint64_t i)
-      : conn(std::make_shared<Connection>(std::move(s))),
+      : conn(
+            std::make_shared<Connection>(std::move(s), kReadChunk, frontend::PastDeadline::cancel)),
         settings(std::move(st)),
         services(sv),
         id(i),
@@ -213,10 +151,7 @@ Task<void> MilterSession::run() { return s_->run(); }
 
 void MilterSession::request_stop() {
   s_->stop_requested = true;
-  if (s_->waiting && !s_->msg.active) {
-    std::error_code ignored;
-    s_->conn->socket.cancel(ignored);
-  }
+  if (s_->waiting && !s_->msg.active) s_->conn->interrupt();
 }
 
 void MilterSession::abort() noexcept { s_->conn->close(); }
@@ -230,7 +165,7 @@ Task<void> MilterSession::State::run() {
     if (f.status == Frame::Status::complete) {
       const std::size_t size = f.size;
       alive = co_await on_packet(f.command, f.data);
-      conn->start += size;
+      conn->consume(size);
       continue;
     }
     if (f.status == Frame::Status::too_long) {
@@ -248,12 +183,12 @@ Task<void> MilterSession::State::run() {
       out.clear();
     }
     if (stop_requested && !msg.active) break;
-    conn->deadline = Clock::now() + cfg().idle_timeout;
+    conn->set_timeout(cfg().idle_timeout);
     waiting = true;
     const bool more = co_await conn->fill();
     waiting = false;
     if (!more) {
-      if (conn->timed_out)
+      if (conn->timed_out())
         log(log::Level::info,
             "MTA idle for " + std::to_string(cfg().idle_timeout.count()) + " s: connection closed");
       else if (msg.active && !stop_requested)
@@ -261,7 +196,7 @@ Task<void> MilterSession::State::run() {
       break;
     }
   }
-  if (!out.empty() && !conn->closed && !conn->timed_out) co_await conn->write(out);
+  if (!out.empty() && !conn->closed() && !conn->timed_out()) co_await conn->write(out);
   reset_message();
   conn->close();
   log(log::Level::debug, "disconnect");

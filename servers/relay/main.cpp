@@ -2,20 +2,13 @@
 // sections and [relay]), applies the command line's overrides, starts the scanning threads and
 // the listeners, and runs until SIGTERM/SIGINT (graceful stop); SIGHUP reloads the
 // configuration, dictionaries and signatures without dropping a session.
-#include <iostream>
-#include <optional>
+#include <memory>
 #include <string>
-#include <vector>
 
-#include "engine_loader.hpp"
-#include "ksmg/engine.hpp"
-#include "ksmg/log.hpp"
-#include "options.hpp"
 #include "relay_config.hpp"
-#include "scan_pool.hpp"
 #include "server.hpp"
+#include "server_main.hpp"
 #include "session.hpp"
-#include "signals.hpp"
 
 namespace {
 
@@ -32,45 +25,21 @@ constexpr const char* kUsage =
     "Signals: SIGHUP reloads, SIGTERM/SIGINT stop gracefully.\n";
 
 struct Options {
-  std::string config;
-  std::vector<std::string> listen;
+  frontend::ServerOptions server;
   std::string next_hop;
-  std::string av_db;
-  std::string data_dir;
   std::string hostname;
-  bool verbose = false;
-  bool check = false;
 };
-
-std::optional<Options> parse_options(int argc, char** argv) {
-  Options o;
-  frontend::OptionTable table;
-  table.value("--config", o.config)
-      .values("--listen", o.listen)
-      .value("--next-hop", o.next_hop)
-      .value("--av-db", o.av_db)
-      .value("--data-dir", o.data_dir)
-      .value("--hostname", o.hostname)
-      .flag("--verbose", o.verbose)
-      .flag("--check", o.check);
-  std::string bad;
-  if (!table.parse(argc, argv, bad)) {
-    std::cerr << "ksmg-relay: bad argument " << bad << "\n" << kUsage;
-    return std::nullopt;
-  }
-  return o;
-}
 
 // The [relay] settings from the file (or built in), with the command line's overrides.
 bool read_settings(const Options& o, RelaySettings& out, std::string& error) {
   policy::ConfigError err;
-  if (!o.config.empty() && !load_relay_settings(o.config, out, err)) {
+  if (!o.server.config.empty() && !load_relay_settings(o.server.config, out, err)) {
     error = err.to_string();
     return false;
   }
-  if (!o.listen.empty()) {
+  if (!o.server.listen.empty()) {
     out.listen.clear();
-    for (const std::string& l : o.listen) {
+    for (const std::string& l : o.server.listen) {
       const auto a = parse_listen_address(l);
       if (!a) {
         error = "--listen " + l + ": expected ADDR:PORT such as 127.0.0.1:2525 or [::1]:2525";
@@ -88,7 +57,7 @@ bool read_settings(const Options& o, RelaySettings& out, std::string& error) {
     out.routing.transport.clear();
     out.routing.default_route = *route;
   }
-  if (!o.data_dir.empty()) out.data_dir = o.data_dir;
+  if (!o.server.data_dir.empty()) out.data_dir = o.server.data_dir;
   if (!o.hostname.empty()) out.hostname = o.hostname;
   complete_settings(out);
   return true;
@@ -103,53 +72,10 @@ std::shared_ptr<const Snapshot> load_snapshot(const Options& o, std::string& err
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::optional<Options> options = parse_options(argc, argv);
-  if (!options) return 2;
-  const Options& o = *options;
-  log::set_threshold(o.verbose ? log::Level::debug : log::Level::info);
-
-  policy::ConfigError err;
-  std::shared_ptr<const Engine> engine = frontend::load_engine(o.config, o.av_db, err);
-  if (!engine) {
-    std::cerr << "ksmg-relay: " << err.to_string() << "\n";
-    return 2;
-  }
-  std::string error;
-  std::shared_ptr<const Snapshot> snapshot = load_snapshot(o, error);
-  if (!snapshot) {
-    std::cerr << "ksmg-relay: " << error << "\n";
-    return 2;
-  }
-  if (o.check) {
-    std::cout << "ksmg-relay: configuration ok\n";
-    return 0;
-  }
-
-  EngineHolder engines(std::move(engine));
-  DatabaseWatcher watcher(engines);
-  frontend::ScanPool scanner(snapshot->settings.scan_threads);
-  asio::io_context io(1);
-  Server server(io, engines, scanner, snapshot);
-  if (!server.listen(error)) {
-    std::cerr << "ksmg-relay: " << error << "\n";
-    return 2;
-  }
-  server.start();
-  log::write(log::Level::info, "relay",
-             "ready: " + std::to_string(scanner.threads()) + " scanning threads, engine " +
-                 std::to_string(engines.get()->generation()));
-
-  frontend::run_until_stopped(
-      io, [&] { server.stop(); },
-      [&] {
-        frontend::reload_engine_logged(engines, o.config, o.av_db, "relay");
-        std::string reload_error;
-        if (auto fresh = load_snapshot(o, reload_error))
-          server.replace_snapshot(std::move(fresh));
-        else
-          log::write(log::Level::error, "relay",
-                     "reload of [relay] failed, the settings in service stay: " + reload_error);
-      });
-  log::write(log::Level::info, "relay", "stopped");
-  return 0;
+  Options o;
+  frontend::OptionTable table = o.server.table();
+  table.value("--next-hop", o.next_hop).value("--hostname", o.hostname);
+  if (!frontend::parse_command_line(table, argc, argv, "relay", kUsage)) return 2;
+  return frontend::run_server<Server>("relay", o.server,
+                                      [&o](std::string& error) { return load_snapshot(o, error); });
 }

@@ -1,8 +1,6 @@
-// stream.cpp — owns the relay's connection I/O (stream.hpp): buffering, lines, TLS upgrade and
-// the deadline watchdog.
+// stream.cpp — owns the relay's connection I/O on top of the servers' BufferedSocket
+// (stream.hpp): lines and the TLS upgrade.
 #include "stream.hpp"
-
-#include <algorithm>
 
 #include "tls.hpp"
 
@@ -11,94 +9,29 @@ namespace ksmg::relay {
 namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
-// How long the watchdog sleeps at most between looks at the deadline: a deadline set while it
-// sleeps (from "none") is enforced at most this late.
-constexpr std::chrono::seconds kWatchdogTick{2};
 
 }  // namespace
 
-Stream::Stream(tcp::socket socket) : socket_(std::move(socket)), timer_(socket_.get_executor()) {}
-
-Stream::~Stream() = default;
-
-void Stream::start_watchdog() {
-  asio::co_spawn(
-      socket_.get_executor(), [self = shared_from_this()] { return self->watch(); },
-      asio::detached);
-}
-
-Task<void> Stream::watch() {
-  while (!closed_) {
-    const Clock::time_point now = Clock::now();
-    if (deadline_ <= now) {
-      // First expiry: cancel what is pending, so the owner can still say 421; a second one
-      // (the owner's last words did not go out either) closes.
-      if (timed_out_) {
-        close();
-        co_return;
-      }
-      timed_out_ = true;
-      std::error_code ignored;
-      socket_.cancel(ignored);
-    }
-    // Past the deadline: look again in a tick (the owner's last words get that long).
-    timer_.expires_at(deadline_ > now ? std::min(deadline_, now + kWatchdogTick)
-                                      : now + kWatchdogTick);
-    co_await timer_.async_wait(kNoThrow);
-  }
-}
-
-void Stream::interrupt() noexcept {
-  std::error_code ignored;
-  socket_.cancel(ignored);
-}
-
-void Stream::close() noexcept {
-  if (closed_) return;
-  closed_ = true;
-  std::error_code ignored;
-  timer_.cancel();
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
-}
+// The second expiry closes: the session's 421 after a timeout gets a deadline of its own.
+Stream::Stream(tcp::socket socket)
+    : BufferedSocket(std::move(socket), kReadChunk, frontend::PastDeadline::cancel_then_close) {}
 
 Task<std::size_t> Stream::read_some(char* data, std::size_t size) {
-  if (closed_ || timed_out_) co_return 0;
-  std::error_code ec;
-  std::size_t n = 0;
-  if (tls_)
-    std::tie(ec, n) = co_await tls_->async_read_some(asio::buffer(data, size), kNoThrow);
-  else
-    std::tie(ec, n) = co_await socket_.async_read_some(asio::buffer(data, size), kNoThrow);
+  if (!tls_) co_return co_await BufferedSocket::read_some(data, size);
+  const auto [ec, n] = co_await tls_->async_read_some(asio::buffer(data, size), kNoThrow);
   co_return ec ? 0 : n;
 }
 
-Task<bool> Stream::fill() {
-  if (start_ == buffer_.size()) {
-    buffer_.clear();
-    start_ = 0;
-  } else if (start_ >= kReadChunk) {
-    buffer_.erase(0, start_);
-    start_ = 0;
-  }
-  const std::size_t old = buffer_.size();
-  buffer_.resize(old + kReadChunk);
-  const std::size_t n = co_await read_some(buffer_.data() + old, kReadChunk);
-  buffer_.resize(old + n);
-  co_return n > 0;
+Task<bool> Stream::write_all(std::string_view bytes) {
+  if (!tls_) co_return co_await BufferedSocket::write_all(bytes);
+  const auto [ec, n] = co_await asio::async_write(*tls_, asio::buffer(bytes), kNoThrow);
+  co_return !ec && n == bytes.size();
 }
-
-std::string_view Stream::buffered() const noexcept {
-  return std::string_view(buffer_).substr(start_);
-}
-
-void Stream::consume(std::size_t n) noexcept { start_ = std::min(start_ + n, buffer_.size()); }
 
 bool Stream::discard_buffered() noexcept {
-  const bool had = start_ != buffer_.size();
-  buffer_.clear();
-  start_ = 0;
-  return had;
+  const std::size_t had = buffered().size();
+  consume(had);
+  return had != 0;
 }
 
 Task<Stream::Read> Stream::read_line(std::size_t max_bytes, std::string& line) {
@@ -122,34 +55,23 @@ Task<Stream::Read> Stream::read_line(std::size_t max_bytes, std::string& line) {
   }
 }
 
-Task<bool> Stream::write(std::string_view bytes) {
-  if (closed_ || bytes.empty()) co_return !closed_;
-  std::error_code ec;
-  std::size_t n = 0;
-  if (tls_)
-    std::tie(ec, n) = co_await asio::async_write(*tls_, asio::buffer(bytes), kNoThrow);
-  else
-    std::tie(ec, n) = co_await asio::async_write(socket_, asio::buffer(bytes), kNoThrow);
-  co_return !ec && n == bytes.size();
-}
-
 Task<bool> Stream::start_tls_server(asio::ssl::context& context) {
-  tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, context);
+  tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket(), context);
   const auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, kNoThrow);
   if (ec) tls_error_ = ec.message();
-  co_return !ec && !timed_out_;
+  co_return !ec && !timed_out();
 }
 
 Task<bool> Stream::start_tls_client(asio::ssl::context& context, const std::string& host,
                                     bool verify) {
-  tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, context);
+  tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket(), context);
   if (!prepare_client_stream(tls_->native_handle(), host, verify)) {
     tls_error_ = "cannot set the server name " + host;
     co_return false;
   }
   const auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, kNoThrow);
   if (ec) tls_error_ = ec.message();
-  co_return !ec && !timed_out_;
+  co_return !ec && !timed_out();
 }
 
 }  // namespace ksmg::relay

@@ -5,7 +5,7 @@
 #include <libmilter/mfapi.h>
 #include <libmilter/mfdef.h>
 
-#include <cctype>
+#include <algorithm>
 #include <map>
 
 #include "buffered_socket.hpp"
@@ -68,12 +68,6 @@ struct Message {
   std::string raw;        // header fields, blank line, body: the message as the scanner reads it
   bool oversize = false;
   bool out_of_memory = false;  // max_inflight_bytes: not kept
-  // Header fields of ours the sender wrote: (name as written, its 1-based index by name).
-  std::vector<std::pair<std::string, std::uint32_t>> forged;
-  // The top-level Content-* fields (name as written, index by name): the warning moves them.
-  std::vector<std::pair<std::string, std::uint32_t>> content_fields;
-  std::map<std::string, std::uint32_t> count_by_name;  // lower-case name → fields seen
-  std::optional<std::string> subject;                  // the first Subject's value
 };
 
 struct MilterSession::State {
@@ -133,10 +127,12 @@ struct MilterSession::State {
   void append_body(std::string_view bytes);
   Task<void> end_of_message();
   void answer_verdict(const ScanReport& report, const std::string& qid);
+  void reply_with(const verdict::SmtpReply& reply);
   void answer_fallback(FallbackAction action, int temp_code, std::string_view temp_enhanced,
                        int perm_code, std::string_view perm_enhanced, std::string_view text);
   bool backup(const ScanReport& report, const std::string& qid);
-  void add_warning(const verdict::Verdict& v);
+  void send_edits(const mutate::Plan& plan);
+  std::string value_for_mta(std::string_view value) const;
   void log_message(const std::string& qid, std::string_view action, std::string_view reason,
                    std::string_view answer) const;
 };
@@ -342,14 +338,10 @@ void MilterSession::State::on_macros(std::string_view data) {
 void MilterSession::State::on_header(std::string_view data) {
   const auto h = decode_header(data);
   if (!h || h->name.empty()) return;  // nothing the message could be rebuilt with
-  std::string lower(h->name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const std::uint32_t index = ++msg.count_by_name[lower];
-  if (verdict::is_verdict_field(lower)) msg.forged.emplace_back(std::string(h->name), index);
-  if (lower.starts_with("content-")) msg.content_fields.emplace_back(std::string(h->name), index);
-  if (lower == "subject" && !msg.subject) msg.subject = std::string(h->value);
   // The field as it came: with SMFIP_HDR_LEADSPC the value keeps its leading space; folded
-  // lines come with bare LF from Postfix and are stored with CRLF like the rest.
+  // lines come with bare LF from Postfix and are stored with CRLF like the rest. The plan reads
+  // the fields back from these bytes, in the order and with the names the MTA counts by
+  // (SMFIR_CHGHEADER's index); value_for_mta() undoes this for a value sent back.
   std::string field(h->name);
   field += ':';
   if (!(agreed.protocol & SMFIP_HDR_LEADSPC)) field += ' ';
@@ -448,8 +440,9 @@ Task<void> MilterSession::State::end_of_message() {
   const std::optional<ScanReport> report =
       co_await services.scanner.scan(services.engines, msg.raw, std::move(envelope));
   if (!report) {
-    answer_fallback(cfg().scan_failure_action, 451, "4.3.0", 550, "5.7.1",
-                    "Error: temporary scanning failure, try again later");
+    const verdict::SmtpReply failed = verdict::smtp_reply(verdict::Failure::scan_failed);
+    answer_fallback(cfg().scan_failure_action, failed.code, failed.enhanced, 550, "5.7.1",
+                    failed.text);
     log_message(qid, to_string(cfg().scan_failure_action), "scan failed", "fallback");
   } else {
     answer_verdict(*report, qid);
@@ -475,6 +468,10 @@ bool MilterSession::State::backup(const ScanReport& report, const std::string& q
   return false;
 }
 
+void MilterSession::State::reply_with(const verdict::SmtpReply& reply) {
+  append_reply_code(out, reply.code, reply.enhanced, reply.text);
+}
+
 void MilterSession::State::answer_verdict(const ScanReport& report, const std::string& qid) {
   const verdict::Verdict& v = report.verdict;
   const std::string reason = v.reason.empty() ? std::string("policy") : v.reason;
@@ -482,72 +479,75 @@ void MilterSession::State::answer_verdict(const ScanReport& report, const std::s
   // The policy keeps the original before anything else: if it cannot be kept, the message is
   // not taken (4xx), whatever was decided.
   if (v.extras.backup && !backup(report, qid)) {
-    append_reply_code(out, 451, "4.3.0", "Error: cannot keep a copy, try again later");
-    log_message(qid, "tempfail", "backup failed", "451");
+    const verdict::SmtpReply failed = verdict::smtp_reply(verdict::Failure::backup_failed);
+    reply_with(failed);
+    log_message(qid, "tempfail", "backup failed", std::to_string(failed.code));
     return;
   }
-  switch (v.action) {
-    case verdict::Action::reject:
-      append_reply_code(out, 550, "5.7.1", "Message rejected: " + reason);
-      log_message(qid, action, reason, "550");
-      return;
-    case verdict::Action::tempfail:
-      append_reply_code(out, 451, "4.7.1", "Message deferred: " + reason);
-      log_message(qid, action, reason, "451");
-      return;
-    case verdict::Action::discard:
-      append_simple(out, SMFIR_DISCARD);
-      log_message(qid, action, reason, "discard");
-      return;
-    case verdict::Action::deliver:
-      break;
+  if (const std::optional<verdict::SmtpReply> refusal = verdict::smtp_reply(v)) {
+    reply_with(*refusal);
+    log_message(qid, action, reason, std::to_string(refusal->code));
+    return;
+  }
+  if (v.action == verdict::Action::discard) {
+    append_simple(out, SMFIR_DISCARD);
+    log_message(qid, action, reason, "discard");
+    return;
   }
   // A message to hold must not slip through because the MTA cannot hold it: the sender keeps it.
   if (v.extras.quarantine && !may(SMFIF_QUARANTINE)) {
-    append_reply_code(out, 451, "4.7.1", "Message deferred: cannot quarantine");
-    log_message(qid, "tempfail", reason + " (quarantine not allowed by the MTA)", "451");
+    const verdict::SmtpReply refused = verdict::smtp_reply(verdict::Failure::quarantine_refused);
+    reply_with(refused);
+    log_message(qid, "tempfail", reason + " (quarantine not allowed by the MTA)",
+                std::to_string(refused.code));
     return;
   }
-  const bool leading_space = (agreed.protocol & SMFIP_HDR_LEADSPC) != 0;
-  const std::string space = leading_space ? " " : "";
-  if (may(SMFIF_CHGHDRS)) {
-    // Removed from the last to the first, so that the indexes still name the same fields.
-    for (auto it = msg.forged.rbegin(); it != msg.forged.rend(); ++it)
-      append_change_header(out, it->second, it->first, "");
-  }
-  if (!v.extras.subject_tag.empty()) {
-    if (msg.subject && may(SMFIF_CHGHDRS)) {
-      if (auto tagged = mutate::tag_subject(*msg.subject, v.extras.subject_tag))
-        append_change_header(out, 1, "Subject", *tagged);
-    } else if (!msg.subject && may(SMFIF_ADDHDRS)) {
-      append_add_header(out, "Subject", space + v.extras.subject_tag);
-    }
-  }
-  if (may(SMFIF_ADDHDRS))
-    for (const auto& [name, value] : report.headers) append_add_header(out, name, space + value);
-  if (v.extras.add_warning) add_warning(v);
+  send_edits(mutate::make_plan(msg.raw, v, report.headers));
   if (v.extras.quarantine) append_quarantine(out, "ksmg: " + reason);
   append_simple(out, SMFIR_ACCEPT);
   log_message(qid, v.extras.quarantine ? "quarantine" : "deliver", v.reason, "accept");
 }
 
-// The message becomes the warning followed by the original (mutate::wrap_with_warning): its
-// top-level Content-* fields go (they move into the original's part), the new Content-Type and,
-// when missing, MIME-Version come, and the body is replaced. All or nothing: an MTA that does not
-// allow one of these changes gets none of them (logged), never half a MIME structure.
-void MilterSession::State::add_warning(const verdict::Verdict& v) {
-  if (!may(SMFIF_CHGBODY) || !may(SMFIF_CHGHDRS) || !may(SMFIF_ADDHDRS)) {
+// The plan as header and body changes, each one only where the MTA allows it. The warning is all
+// or nothing: an MTA that does not allow one of the changes it takes (removing its top-level
+// Content-* fields, adding MIME-Version and Content-Type, replacing the body) gets none of them
+// (logged), never half a MIME structure.
+void MilterSession::State::send_edits(const mutate::Plan& plan) {
+  const bool warning_allowed = may(SMFIF_CHGBODY) && may(SMFIF_CHGHDRS) && may(SMFIF_ADDHDRS);
+  if (!warning_allowed &&
+      std::any_of(plan.edits.begin(), plan.edits.end(),
+                  [](const mutate::Edit& e) { return e.cause == mutate::Cause::warning; }))
     log(log::Level::warning, "the MTA does not allow body and header changes: no warning added");
-    return;
-  }
-  const mutate::WarningWrap wrap = mutate::wrap_with_warning(msg.raw, mutate::warning_text(v));
   const std::string space = (agreed.protocol & SMFIP_HDR_LEADSPC) != 0 ? " " : "";
-  for (auto it = msg.content_fields.rbegin(); it != msg.content_fields.rend(); ++it)
-    append_change_header(out, it->second, it->first, "");
-  if (msg.count_by_name.find("mime-version") == msg.count_by_name.end())
-    append_add_header(out, "MIME-Version", space + "1.0");
-  append_add_header(out, "Content-Type", space + wrap.content_type);
-  append_replace_body(out, wrap.body);
+  for (const mutate::Edit& e : plan.edits) {
+    if (e.cause == mutate::Cause::warning && !warning_allowed) continue;
+    switch (e.kind) {
+      case mutate::Edit::Kind::remove_field:
+        if (may(SMFIF_CHGHDRS)) append_change_header(out, e.index, e.name, "");
+        break;
+      case mutate::Edit::Kind::change_field:
+        if (may(SMFIF_CHGHDRS)) append_change_header(out, e.index, e.name, value_for_mta(e.text));
+        break;
+      case mutate::Edit::Kind::add_field:
+        if (may(SMFIF_ADDHDRS)) append_add_header(out, e.name, space + e.text);
+        break;
+      case mutate::Edit::Kind::replace_body:
+        if (may(SMFIF_CHGBODY)) append_replace_body(out, e.text);
+        break;
+    }
+  }
+}
+
+// A field value as the message holds it (what follows the colon, CRLF folding) in the form the
+// MTA sent it to on_header: without the space put after the colon when the MTA leaves it out
+// (no SMFIP_HDR_LEADSPC), folded with bare LF.
+std::string MilterSession::State::value_for_mta(std::string_view value) const {
+  if ((agreed.protocol & SMFIP_HDR_LEADSPC) == 0 && value.starts_with(' ')) value.remove_prefix(1);
+  std::string as_sent;
+  as_sent.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i)
+    if (!(value[i] == '\r' && i + 1 < value.size() && value[i + 1] == '\n')) as_sent += value[i];
+  return as_sent;
 }
 
 }  // namespace ksmg::milter

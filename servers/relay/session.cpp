@@ -42,27 +42,9 @@ std::string message_id(std::uint64_t session, unsigned count) {
   return buf;
 }
 
-// Header fields of the incoming message's own header section whose names start with "X-KSMG-":
-// a sender must not be able to dress a message in our verdict, so they are dropped when the
-// message is passed on. Returns the message without them, or nothing when there were none (the
-// common case costs no copy).
-std::optional<std::string> without_forged_verdict(std::string_view message) {
-  std::optional<std::string> out;
-  std::size_t pos = 0;
-  bool dropping = false;
-  while (pos < message.size()) {
-    const auto eol = message.find('\n', pos);
-    const std::size_t end = eol == std::string_view::npos ? message.size() : eol + 1;
-    const std::string_view line = message.substr(pos, end - pos);
-    if (line == "\r\n" || line == "\n") break;  // end of the header section
-    const bool continuation = line[0] == ' ' || line[0] == '\t';
-    if (!continuation) dropping = verdict::is_verdict_field(line);
-    if (dropping && !out) out.emplace(message.substr(0, pos));
-    if (!dropping && out) out->append(line);
-    pos = end;
-  }
-  if (out) out->append(message.substr(pos));
-  return out;
+// The library's reply (ksmg/verdict.hpp) as the relay writes it.
+smtp::Reply reply_for(const verdict::SmtpReply& r) {
+  return make_reply(r.code, r.enhanced, r.text);
 }
 
 }  // namespace
@@ -569,7 +551,7 @@ Task<bool> Session::State::on_data(const smtp::Command& c) {
       co_await services.scanner.scan(services.engines, message, std::move(envelope));
   smtp::Reply r;
   if (!report) {
-    r = make_reply(451, "4.3.0", "Error: temporary scanning failure, try again later");
+    r = reply_for(verdict::smtp_reply(verdict::Failure::scan_failed));
     co_await reset_transaction();
   } else {
     r = co_await apply_verdict(message, *report, qid);
@@ -647,21 +629,16 @@ Task<smtp::Reply> Session::State::apply_verdict(std::string& message, const Scan
   // not taken (4xx), whatever was decided.
   if ((v.extras.backup || v.extras.quarantine) && !backup(message, report, qid)) {
     co_await reset_transaction();
-    co_return make_reply(451, "4.3.0", "Error: cannot keep a copy, try again later");
+    co_return reply_for(verdict::smtp_reply(verdict::Failure::backup_failed));
   }
-  switch (v.action) {
-    case verdict::Action::reject:
-      co_await reset_transaction();
-      co_return make_reply(550, "5.7.1", "Message rejected: " + reason);
-    case verdict::Action::tempfail:
-      co_await reset_transaction();
-      co_return make_reply(451, "4.7.1", "Message deferred: " + reason);
-    case verdict::Action::discard:
-      log(log::Level::info, "id=" + qid + " discarded: " + reason);
-      co_await reset_transaction();
-      co_return make_reply(250, "2.0.0", "Ok: " + qid);
-    case verdict::Action::deliver:
-      break;
+  if (const std::optional<verdict::SmtpReply> refusal = verdict::smtp_reply(v)) {
+    co_await reset_transaction();
+    co_return reply_for(*refusal);
+  }
+  if (v.action == verdict::Action::discard) {
+    log(log::Level::info, "id=" + qid + " discarded: " + reason);
+    co_await reset_transaction();
+    co_return make_reply(250, "2.0.0", "Ok: " + qid);
   }
   // The relay has no queue to hold a message in: quarantine is the backup copy, not delivered.
   if (v.extras.quarantine) {
@@ -669,15 +646,11 @@ Task<smtp::Reply> Session::State::apply_verdict(std::string& message, const Scan
     co_await reset_transaction();
     co_return make_reply(250, "2.0.0", "Ok: " + qid + " held for review");
   }
-  if (auto tagged = mutate::tag_subject_of_message(message, v.extras.subject_tag))
-    message = std::move(*tagged);
-  if (v.extras.add_warning)
-    message = mutate::apply_warning_wrap(
-        message, mutate::wrap_with_warning(message, mutate::warning_text(v)));
-  std::string prefix = received_field(qid);
-  for (const auto& [name, value] : report.headers) prefix += name + ": " + value + "\r\n";
-  if (std::optional<std::string> clean = without_forged_verdict(message))
-    message = std::move(*clean);
+  // Our fields go on top, right under this hop's Received field; the message's own bytes are
+  // copied only when an edit changes them.
+  mutate::Rewrite rewrite = mutate::apply(mutate::make_plan(message, v, report.headers), message);
+  if (rewrite.message) message = std::move(*rewrite.message);
+  const std::string prefix = received_field(qid) + rewrite.fields_on_top;
   co_return co_await deliver(prefix, message, qid);
 }
 

@@ -148,6 +148,30 @@ inline constexpr std::size_t kMaxHeaderValue = 900;
 // so one a sender wrote is forged and is removed before the message goes on.
 [[nodiscard]] bool is_verdict_field(std::string_view name) noexcept;
 
+// An SMTP reply to the client or MTA that sent a message: RFC 5321 code, RFC 3463 enhanced
+// status code, text.
+struct SmtpReply {
+  int code = 0;
+  std::string enhanced;
+  std::string text;
+};
+
+// The reply to a message the verdict refuses, the same from every front-end: reject →
+// 550 5.7.1 "Message rejected: <reason>", tempfail → 451 4.7.1 "Message deferred: <reason>" (the
+// reason "policy" when the verdict gives none). nullopt when the verdict takes the message
+// (deliver, discard): the front-end then answers for what it did with it (the next hop's reply,
+// the MTA's own).
+[[nodiscard]] std::optional<SmtpReply> smtp_reply(const Verdict& v);
+
+// What can keep a front-end from carrying out a verdict. Each is answered with a 4xx: the
+// sender keeps the message and tries again, nothing is lost.
+enum class Failure : std::uint8_t {
+  scan_failed,         // the scan did not finish (451 4.3.0)
+  backup_failed,       // the original could not be kept as the policy asks (451 4.3.0)
+  quarantine_refused,  // the MTA does not let a milter hold a message (451 4.7.1)
+};
+[[nodiscard]] SmtpReply smtp_reply(Failure f);
+
 // A header-safe rendering of untrusted text (see x_headers()).
 [[nodiscard]] std::string header_safe(std::string_view text,
                                       std::size_t max_bytes = kMaxHeaderValue);

@@ -2,13 +2,12 @@
 // second part of a multipart/mixed whose first part is the warning.
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <unordered_set>
-#include <vector>
 
 #include "ksmg/mutate.hpp"
+#include "mutate/header_section.hpp"
 
 namespace ksmg::mutate {
 
@@ -16,88 +15,6 @@ namespace {
 
 constexpr std::string_view kBoundaryPrefix = "ksmg-warning-";
 constexpr std::size_t kBoundaryHexDigits = 16;
-
-bool is_wsp(char c) noexcept { return c == ' ' || c == '\t'; }
-
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) noexcept {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (lower(s[i]) != lower(prefix[i])) return false;
-  return true;
-}
-
-// One line of the header section. Only LF ends a line, as in the MIME parser, so a bare CR stays
-// inside the line it is on.
-struct Line {
-  std::string_view content;  // without CR LF / LF
-  std::string_view whole;    // with its line break, if it has one
-};
-
-// A top-level field: its first line and the continuation lines after it.
-struct Field {
-  std::size_t first_line = 0;
-  std::size_t line_count = 0;
-  bool content = false;       // name starts with "Content-"
-  bool content_type = false;  // name is Content-Type
-  bool mime_version = false;  // name is MIME-Version
-};
-
-// The header section split into lines and fields, and where the body starts.
-struct Layout {
-  std::vector<Line> lines;
-  std::vector<Field> fields;  // lines that belong to no field (a stray leading continuation) too
-  std::string_view body;
-  bool has_content_type = false;
-  bool has_mime_version = false;
-};
-
-// "Name:", "Name :" and "Name" alone on its line (the colon folded onto the next line, which
-// the parser also reads as a field) all count as a field called `name`.
-bool names_field(std::string_view line, std::string_view name) noexcept {
-  if (!starts_with_ci(line, name)) return false;
-  std::size_t i = name.size();
-  while (i < line.size() && is_wsp(line[i])) ++i;
-  return i == line.size() || line[i] == ':';
-}
-
-Layout split(std::string_view raw) {
-  Layout out;
-  std::size_t pos = 0;
-  out.body = raw.substr(raw.size());
-  while (pos < raw.size()) {
-    const void* nl = std::memchr(raw.data() + pos, '\n', raw.size() - pos);
-    const std::size_t lf =
-        nl == nullptr ? raw.size()
-                      : static_cast<std::size_t>(static_cast<const char*>(nl) - raw.data());
-    const std::size_t next = nl == nullptr ? raw.size() : lf + 1;
-    std::size_t content_end = lf;
-    if (nl != nullptr && content_end > pos && raw[content_end - 1] == '\r') --content_end;
-    const std::string_view content = raw.substr(pos, content_end - pos);
-    if (content.empty() && nl != nullptr) {
-      out.body = raw.substr(next);
-      break;
-    }
-    const bool continuation = is_wsp(content.front()) && !out.fields.empty();
-    out.lines.push_back({content, raw.substr(pos, next - pos)});
-    if (continuation) {
-      ++out.fields.back().line_count;
-    } else {
-      Field f;
-      f.first_line = out.lines.size() - 1;
-      f.line_count = 1;
-      f.content = starts_with_ci(content, "Content-");
-      f.content_type = names_field(content, "Content-Type");
-      f.mime_version = names_field(content, "MIME-Version");
-      out.has_content_type = out.has_content_type || f.content_type;
-      out.has_mime_version = out.has_mime_version || f.mime_version;
-      out.fields.push_back(f);
-    }
-    pos = next;
-  }
-  return out;
-}
 
 std::uint64_t splitmix64(std::uint64_t x) noexcept {
   x += 0x9e3779b97f4a7c15ull;
@@ -154,30 +71,38 @@ std::string crlf_text(std::string_view text) {
   return out;
 }
 
+// The lines of a field, each ended with CR LF. Only LF ends a line (as in the walk), and a CR
+// right before it belongs to the break.
+void append_crlf_lines(std::string& out, std::string_view field) {
+  while (!field.empty()) {
+    const std::size_t lf = field.find('\n');
+    std::string_view line = field.substr(0, lf);
+    if (lf != std::string_view::npos && line.ends_with('\r')) line.remove_suffix(1);
+    out.append(line).append("\r\n");
+    field.remove_prefix(lf == std::string_view::npos ? field.size() : lf + 1);
+  }
+}
+
 }  // namespace
 
-WarningWrap wrap_with_warning(std::string_view raw_message, std::string_view warning) {
-  const Layout layout = split(raw_message);
+WarningWrap detail::wrap_with_warning(std::string_view raw, const ContentFields& content,
+                                      std::size_t body_begin, std::string_view warning) {
   const std::string text = crlf_text(warning);
-  const std::string boundary = choose_boundary(raw_message, text);
+  const std::string boundary = choose_boundary(raw, text);
 
   WarningWrap out;
   out.content_type = "multipart/mixed; boundary=\"" + boundary + "\"";
   std::string& b = out.body;
-  b.reserve(raw_message.size() + text.size() + 512);
+  b.reserve(raw.size() + text.size() + 512);
   b += "This is a multi-part message in MIME format.\r\n";
   b.append("--").append(boundary).append("\r\n");
   b += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
   b += text;
   b.append("\r\n--").append(boundary).append("\r\n");
-  if (!layout.has_content_type) b += "Content-Type: text/plain; charset=us-ascii\r\n";
-  for (const Field& f : layout.fields) {
-    if (!f.content) continue;
-    for (std::size_t i = 0; i < f.line_count; ++i)
-      b.append(layout.lines[f.first_line + i].content).append("\r\n");
-  }
+  if (!content.has_content_type) b += "Content-Type: text/plain; charset=us-ascii\r\n";
+  for (const Span& f : content.fields) append_crlf_lines(b, raw.substr(f.begin, f.end - f.begin));
   b += "\r\n";
-  b += layout.body;
+  b += raw.substr(body_begin);
   // Always a line break before the close delimiter, even after one the body ends with: that
   // break belongs to the delimiter (RFC 2046 5.1.1), so the part's body is the original's to the
   // last byte.
@@ -185,21 +110,15 @@ WarningWrap wrap_with_warning(std::string_view raw_message, std::string_view war
   return out;
 }
 
-std::string apply_warning_wrap(std::string_view raw_message, const WarningWrap& wrap) {
-  const Layout layout = split(raw_message);
-  std::string out;
-  out.reserve(raw_message.size() + wrap.body.size() + wrap.content_type.size() / 2 + 64);
-  for (const Field& f : layout.fields) {
-    if (f.content) continue;
-    for (std::size_t i = 0; i < f.line_count; ++i) out += layout.lines[f.first_line + i].whole;
+WarningWrap wrap_with_warning(std::string_view raw_message, std::string_view warning) {
+  detail::HeaderWalk walk(raw_message);
+  detail::ContentFields content;
+  while (const std::optional<detail::FieldLines> f = walk.next()) {
+    if (!detail::is_content_field(f->name)) continue;
+    content.fields.push_back(f->bytes);
+    content.has_content_type = content.has_content_type || detail::names(f->name, "Content-Type");
   }
-  // A header section that ends the input may lack its last line break.
-  if (!out.empty() && out.back() != '\n') out += "\r\n";
-  if (!layout.has_mime_version) out += "MIME-Version: 1.0\r\n";
-  out.append("Content-Type: ").append(wrap.content_type).append("\r\n");
-  out += "\r\n";
-  out += wrap.body;
-  return out;
+  return detail::wrap_with_warning(raw_message, content, walk.body_begin(), warning);
 }
 
 }  // namespace ksmg::mutate

@@ -1,8 +1,10 @@
 // test_verdict.cpp — the verdict: vocabulary round trips, which module statuses are valid, the
-// built-in action table, aggregation (severity, ties, merged extras, the reason), and the
-// X-KSMG headers, which must stay one printable line whatever bytes a finding carries.
+// built-in action table, aggregation (severity, ties, merged extras, the reason), the X-KSMG
+// headers, which must stay one printable line whatever bytes a finding carries, and the SMTP
+// replies both front-ends give for a refused message or a failure to carry out a verdict.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -174,6 +176,48 @@ TEST(VerdictHeaders, OurFieldsAreToldByNameInAnyCase) {
   EXPECT_FALSE(is_verdict_field("X-KSM-AntiVirus"));
   EXPECT_FALSE(is_verdict_field("Subject: X-KSMG-AntiVirus"));
   EXPECT_FALSE(is_verdict_field(""));
+}
+
+TEST(VerdictReply, RefusedMessagesAreAnsweredWithTheReason) {
+  Verdict v;
+  v.action = Action::reject;
+  v.reason = "antivirus: infected (EICAR in 2/eicar.com)";
+  std::optional<SmtpReply> r = smtp_reply(v);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->code, 550);
+  EXPECT_EQ(r->enhanced, "5.7.1");
+  EXPECT_EQ(r->text, "Message rejected: antivirus: infected (EICAR in 2/eicar.com)");
+  v.action = Action::tempfail;
+  v.reason.clear();  // the policy decided without a module's finding
+  r = smtp_reply(v);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->code, 451);
+  EXPECT_EQ(r->enhanced, "4.7.1");
+  EXPECT_EQ(r->text, "Message deferred: policy");
+}
+
+TEST(VerdictReply, TakenMessagesAreTheFrontEndsToAnswer) {
+  Verdict v;
+  v.reason = "content_filter: triggered";
+  for (Action a : {Action::deliver, Action::discard}) {
+    v.action = a;
+    EXPECT_FALSE(smtp_reply(v)) << to_string(a);
+  }
+}
+
+TEST(VerdictReply, FailuresKeepTheMessageWithItsSender) {
+  const SmtpReply scan = smtp_reply(Failure::scan_failed);
+  EXPECT_EQ(scan.code, 451);
+  EXPECT_EQ(scan.enhanced, "4.3.0");
+  EXPECT_EQ(scan.text, "Error: temporary scanning failure, try again later");
+  const SmtpReply backup = smtp_reply(Failure::backup_failed);
+  EXPECT_EQ(backup.code, 451);
+  EXPECT_EQ(backup.enhanced, "4.3.0");
+  EXPECT_EQ(backup.text, "Error: cannot keep a copy, try again later");
+  const SmtpReply hold = smtp_reply(Failure::quarantine_refused);
+  EXPECT_EQ(hold.code, 451);
+  EXPECT_EQ(hold.enhanced, "4.7.1");
+  EXPECT_EQ(hold.text, "Message deferred: cannot quarantine");
 }
 
 }  // namespace

@@ -15,7 +15,6 @@ using ksmg::mime::Message;
 using ksmg::mime::Part;
 using ksmg::mime::PartKind;
 using ksmg::mime::TransferEncoding;
-using ksmg::mutate::apply_warning_wrap;
 using ksmg::mutate::wrap_with_warning;
 
 constexpr std::string_view kWarning = "Caution: this message could not be fully checked.\n";
@@ -27,8 +26,11 @@ std::string boundary_of(const ksmg::mutate::WarningWrap& w) {
   return w.content_type.substr(open + 1, close - open - 1);
 }
 
+// The whole message with the warning's edits made, as the relay sends it (the wrap is the one
+// wrap_with_warning() gives for the same message and warning).
 std::string wrapped(std::string_view raw) {
-  return apply_warning_wrap(raw, wrap_with_warning(raw, kWarning));
+  return *ksmg::mutate::apply(ksmg::mutate::make_plan(raw, {.warning = std::string(kWarning)}), raw)
+              .message;
 }
 
 // The shape every wrapped message has: multipart/mixed at the top, the warning first.
@@ -62,7 +64,7 @@ TEST(WarningWrap, QuotedPrintableTextKeepsItsEncodingInside) {
 
   const auto w = wrap_with_warning(original, kWarning);
   EXPECT_TRUE(w.content_type.starts_with("multipart/mixed; boundary=\""));
-  const std::string out = apply_warning_wrap(original, w);
+  const std::string out = wrapped(original);
   const Message m = Message::parse(out);
   ASSERT_NO_FATAL_FAILURE(expect_wrapped(m));
   EXPECT_EQ(m.root().content_type.param("boundary"), boundary_of(w));
@@ -151,7 +153,7 @@ TEST(WarningWrap, BoundaryAvoidsEveryStringOfTheOriginal) {
   const std::string second = boundary_of(w);
   EXPECT_NE(second, first);
   EXPECT_EQ(hostile.find(second), std::string::npos);
-  const std::string out = apply_warning_wrap(hostile, w);
+  const std::string out = wrapped(hostile);
   const Message m = Message::parse(out);
   ASSERT_NO_FATAL_FAILURE(expect_wrapped(m));
   EXPECT_EQ(m.parts()[m.root().children[1]].body, Message::parse(hostile).root().body);
@@ -159,7 +161,7 @@ TEST(WarningWrap, BoundaryAvoidsEveryStringOfTheOriginal) {
   // Wrapping the wrapped message again: the outer boundary must differ from the inner one.
   const auto again = wrap_with_warning(out, kWarning);
   EXPECT_EQ(out.find(boundary_of(again)), std::string::npos);
-  const Message twice = Message::parse_owned(apply_warning_wrap(out, again));
+  const Message twice = Message::parse_owned(wrapped(out));
   ASSERT_NO_FATAL_FAILURE(expect_wrapped(twice));
   EXPECT_EQ(twice.parts()[twice.root().children[1]].content_type.mime_type(), "multipart/mixed");
 }
@@ -194,7 +196,7 @@ TEST(WarningWrap, HostileInputStillGivesAMessageThatParses) {
     SCOPED_TRACE(raw.substr(0, 60));
     const auto w = wrap_with_warning(raw, kWarning);
     EXPECT_EQ(raw.find(boundary_of(w)), std::string::npos);
-    const std::string out = apply_warning_wrap(raw, w);
+    const std::string out = wrapped(raw);
     const Message m = Message::parse(out);
     ASSERT_NO_FATAL_FAILURE(expect_wrapped(m));
   }

@@ -33,4 +33,11 @@ class ScanPool {
   asio::thread_pool pool_;
 };
 
+// What a server lends each of its sessions. Sessions run on the server's one I/O thread: no lock.
+struct SessionServices {
+  EngineHolder& engines;
+  ScanPool& scanner;
+  std::size_t inflight_bytes = 0;  // message bytes all sessions hold (max_inflight_bytes)
+};
+
 }  // namespace ksmg::frontend

@@ -38,7 +38,7 @@ class MilterServer final : public frontend::ServerSkeleton<asio::generic::stream
     return settings()->shutdown_grace;
   }
 
-  MilterServices services_;
+  frontend::SessionServices services_;
   std::vector<std::string> socket_files_;  // removed at stop
 };
 

@@ -73,7 +73,7 @@ struct Message {
 struct MilterSession::State {
   std::shared_ptr<Connection> conn;
   std::shared_ptr<const MilterSettings> settings;
-  MilterServices& services;
+  frontend::SessionServices& services;
   std::uint64_t id;
 
   Options agreed;
@@ -89,7 +89,8 @@ struct MilterSession::State {
   unsigned messages = 0;
   std::string out;  // replies not yet written
 
-  State(Socket s, std::shared_ptr<const MilterSettings> st, MilterServices& sv, std::uint64_t i)
+  State(Socket s, std::shared_ptr<const MilterSettings> st, frontend::SessionServices& sv,
+        std::uint64_t i)
       : conn(
             std::make_shared<Connection>(std::move(s), kReadChunk, frontend::PastDeadline::cancel)),
         settings(std::move(st)),
@@ -138,7 +139,7 @@ struct MilterSession::State {
 };
 
 MilterSession::MilterSession(Socket socket, std::shared_ptr<const MilterSettings> settings,
-                             MilterServices& services, std::uint64_t id)
+                             frontend::SessionServices& services, std::uint64_t id)
     : s_(std::make_unique<State>(std::move(socket), std::move(settings), services, id)) {}
 
 MilterSession::~MilterSession() = default;

@@ -20,17 +20,10 @@ namespace ksmg::milter {
 using Socket = asio::generic::stream_protocol::socket;
 using frontend::Task;
 
-// What the server lends every session. Sessions run on one I/O thread: no lock.
-struct MilterServices {
-  EngineHolder& engines;
-  frontend::ScanPool& scanner;
-  std::size_t inflight_bytes = 0;  // message bytes all sessions hold (max_inflight_bytes)
-};
-
 class MilterSession {
  public:
   MilterSession(Socket socket, std::shared_ptr<const MilterSettings> settings,
-                MilterServices& services, std::uint64_t id);
+                frontend::SessionServices& services, std::uint64_t id);
   ~MilterSession();
 
   Task<void> run();

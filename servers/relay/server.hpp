@@ -31,7 +31,7 @@ class Server final : public frontend::ServerSkeleton<tcp, Session, Snapshot> {
     return settings()->settings.shutdown_grace;
   }
 
-  SessionServices services_;
+  frontend::SessionServices services_;
   std::map<std::string, std::size_t> per_client_;
 };
 

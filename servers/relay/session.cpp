@@ -78,7 +78,7 @@ struct Session::Transaction {
 struct Session::State {
   std::shared_ptr<Stream> stream;
   std::shared_ptr<const Snapshot> snap;
-  SessionServices& services;
+  frontend::SessionServices& services;
   std::string client_ip;
   std::uint64_t id;
 
@@ -96,8 +96,8 @@ struct Session::State {
   Transaction tx;
   std::unique_ptr<NextHop> next_hop;
 
-  State(std::shared_ptr<Stream> s, std::shared_ptr<const Snapshot> sn, SessionServices& sv,
-        std::string ip, std::uint64_t i)
+  State(std::shared_ptr<Stream> s, std::shared_ptr<const Snapshot> sn,
+        frontend::SessionServices& sv, std::string ip, std::uint64_t i)
       : stream(std::move(s)), snap(std::move(sn)), services(sv), client_ip(std::move(ip)), id(i) {}
 
   void log(log::Level level, const std::string& text) const {
@@ -144,7 +144,7 @@ struct Session::State {
 };
 
 Session::Session(std::shared_ptr<Stream> stream, std::shared_ptr<const Snapshot> snapshot,
-                 SessionServices& services, std::string client_ip, std::uint64_t id)
+                 frontend::SessionServices& services, std::string client_ip, std::uint64_t id)
     : s_(std::make_unique<State>(std::move(stream), std::move(snapshot), services,
                                  std::move(client_ip), id)) {
   const auto ip = parse_ip(s_->client_ip);

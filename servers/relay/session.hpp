@@ -30,19 +30,10 @@ struct Snapshot {
 [[nodiscard]] std::shared_ptr<const Snapshot> make_snapshot(RelaySettings settings,
                                                             std::string& error);
 
-// What the server lends every session: the engine in service, the scanning threads, and the
-// bytes of messages all sessions hold in memory (DATA refused with 452 4.3.1 beyond
-// max_inflight_bytes). Sessions run on one I/O thread, so the count needs no lock.
-struct SessionServices {
-  EngineHolder& engines;
-  frontend::ScanPool& scanner;
-  std::size_t inflight_bytes = 0;
-};
-
 class Session {
  public:
   Session(std::shared_ptr<Stream> stream, std::shared_ptr<const Snapshot> snapshot,
-          SessionServices& services, std::string client_ip, std::uint64_t id);
+          frontend::SessionServices& services, std::string client_ip, std::uint64_t id);
   ~Session();
 
   Task<void> run();

@@ -152,7 +152,7 @@ ScanReport finish(const Engine& engine, const mime::Message* message,
     results.push_back(std::move(a.module));
   }
   if (cfg.modules.content_filter)
-    results.push_back(engine.content_filter().scan(message, tree, context, content));
+    results.push_back(engine.content_filter().scan(message, tree, context, cfg.limits, content));
   ScanReport r;
   r.verdict = verdict::aggregate(std::move(results), cfg.actions);
   r.headers = verdict::x_headers(r.verdict);

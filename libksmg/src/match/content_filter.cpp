@@ -336,7 +336,7 @@ void header_text(const mime::Message& m, const mime::Part& p, bool with_subject,
 
 verdict::ModuleResult ContentFilter::scan(const mime::Message* message,
                                           const objects::ObjectTree& tree,
-                                          const MessageContext& context,
+                                          const MessageContext& context, const ScanLimits& limits,
                                           ContentScratch& scratch) const {
   const Compiled& c = *c_;
   ContentScratch::State& s = *scratch.s_;
@@ -369,7 +369,6 @@ verdict::ModuleResult ContentFilter::scan(const mime::Message* message,
     }
   };
 
-  const ScanLimits limits = message != nullptr ? message->scan_limits() : ScanLimits{};
   if (message != nullptr) {
     if (wanted.has(Place::subject))
       if (const mime::HeaderField* subject = message->header("Subject"))

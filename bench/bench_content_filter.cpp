@@ -22,6 +22,7 @@
 #include "bench_corpus.hpp"
 #include "bench_dictionaries.hpp"
 #include "ksmg/content_filter.hpp"
+#include "ksmg/limits.hpp"
 #include "ksmg/mime.hpp"
 #include "ksmg/objects.hpp"
 
@@ -64,11 +65,12 @@ void stage(benchmark::State& state, const std::shared_ptr<const ContentFilter>& 
   if (!raw.error.empty()) return state.SkipWithError(raw.error.c_str());
   if (f == nullptr) return state.SkipWithError("compile failed");
   const ksmg::bench::ParsedCorpus& c = ksmg::bench::corpus_trees();
+  const ksmg::ScanLimits limits;  // what corpus_trees() parses and builds the trees with
   ContentScratch scratch;
   std::uint64_t triggered = 0;
   for (auto _ : state) {
     for (std::size_t i = 0; i < c.messages.size(); ++i) {
-      const auto r = f->scan(c.messages[i].get(), c.trees[i], {}, scratch);
+      const auto r = f->scan(c.messages[i].get(), c.trees[i], {}, limits, scratch);
       if (r.status == ksmg::verdict::Status::triggered) ++triggered;
       benchmark::DoNotOptimize(r);
     }

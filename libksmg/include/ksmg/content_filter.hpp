@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "ksmg/filetype.hpp"
+#include "ksmg/limits.hpp"
 #include "ksmg/match.hpp"
 #include "ksmg/objects.hpp"
 #include "ksmg/verdict.hpp"
@@ -177,9 +178,11 @@ class ContentFilter {
   [[nodiscard]] std::vector<const Matcher*> matchers() const;
 
   // message: null when the input is a plain file (its tree comes from ObjectTree::of_file).
+  // limits: those the message was parsed and the tree built with (the engine's); they bound
+  // the text made of objects (charset conversion, HTML to text), with or without a message.
   [[nodiscard]] verdict::ModuleResult scan(const mime::Message* message,
                                            const objects::ObjectTree& tree,
-                                           const MessageContext& context,
+                                           const MessageContext& context, const ScanLimits& limits,
                                            ContentScratch& scratch) const;
 
   struct Compiled;  // internal

@@ -13,24 +13,31 @@
 // working one. Modules arrive issue by issue: a module that is not built yet reports nothing.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
-#include "ksmg/antivirus.hpp"
-#include "ksmg/content_filter.hpp"
+#include "ksmg/config_error.hpp"
 #include "ksmg/defects.hpp"
+#include "ksmg/flags.hpp"
 #include "ksmg/limits.hpp"
-#include "ksmg/objects.hpp"
-#include "ksmg/policy.hpp"
 #include "ksmg/verdict.hpp"
+
+// What an engine is built from and holds: callers that scan need not see them. Including
+// ksmg/policy.hpp (the configuration), ksmg/antivirus.hpp or ksmg/content_filter.hpp shows them.
+namespace ksmg::av {
+class Database;
+}
+namespace ksmg::match {
+class ContentFilter;
+}
+namespace ksmg::policy {
+struct Config;
+}
 
 namespace ksmg {
 
@@ -116,6 +123,10 @@ class Scanner {
 class EngineHolder {
  public:
   explicit EngineHolder(std::shared_ptr<const Engine> engine);
+  ~EngineHolder();
+  // Watchers hold on to it (DatabaseWatcher): it stays where it was made.
+  EngineHolder(const EngineHolder&) = delete;
+  EngineHolder& operator=(const EngineHolder&) = delete;
 
   [[nodiscard]] std::shared_ptr<const Engine> get() const noexcept;
   // Compiles the configuration at `config_path`; on success the new engine replaces the old one
@@ -130,8 +141,8 @@ class EngineHolder {
   void replace(std::shared_ptr<const Engine> engine);
 
  private:
-  std::atomic<std::shared_ptr<const Engine>> engine_;
-  std::mutex reload_mutex_;  // one reload at a time, so that none undoes another
+  struct State;
+  std::unique_ptr<State> s_;
 };
 
 // Watches the anti-virus database directory of the engine in service (every
@@ -148,14 +159,8 @@ class DatabaseWatcher {
   bool check_now();
 
  private:
-  void run();
-
-  EngineHolder& holder_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::string failed_;  // database_fingerprint() of the last set of files that failed to load
-  std::thread thread_;
+  struct State;
+  std::unique_ptr<State> s_;
 };
 
 }  // namespace ksmg

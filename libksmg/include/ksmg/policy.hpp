@@ -18,22 +18,12 @@
 #include <vector>
 
 #include "ksmg/antivirus.hpp"
+#include "ksmg/config_error.hpp"
 #include "ksmg/content_filter.hpp"
 #include "ksmg/limits.hpp"
 #include "ksmg/verdict.hpp"
 
 namespace ksmg::policy {
-
-struct ConfigError {
-  std::string file;
-  std::size_t line = 0;  // 1-based; 0 when the error is about the whole file
-  std::size_t column = 0;
-  std::string key;  // dotted path, e.g. "actions.antivirus.infected"
-  std::string message;
-
-  // "ksmg.toml:12:5: actions.antivirus.infected: unknown action 'rejct' (expected ...)"
-  [[nodiscard]] std::string to_string() const;
-};
 
 struct ModuleSwitches {
   bool antivirus = true;

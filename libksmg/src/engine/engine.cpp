@@ -6,10 +6,20 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "core/ascii.hpp"
+#include "ksmg/antivirus.hpp"
+#include "ksmg/content_filter.hpp"
 #include "ksmg/log.hpp"
+#include "ksmg/mime.hpp"
+#include "ksmg/objects.hpp"
+#include "ksmg/policy.hpp"
 
 namespace ksmg {
 
@@ -152,7 +162,7 @@ ScanReport finish(const Engine& engine, const mime::Message* message,
     results.push_back(std::move(a.module));
   }
   if (cfg.modules.content_filter)
-    results.push_back(engine.content_filter().scan(message, tree, context, content));
+    results.push_back(engine.content_filter().scan(message, tree, context, cfg.limits, content));
   ScanReport r;
   r.verdict = verdict::aggregate(std::move(results), cfg.actions);
   r.headers = verdict::x_headers(r.verdict);
@@ -195,10 +205,18 @@ ScanReport Scanner::scan_file(const Engine& engine, std::string_view name, std::
   return r;
 }
 
-EngineHolder::EngineHolder(std::shared_ptr<const Engine> engine) : engine_(std::move(engine)) {}
+struct EngineHolder::State {
+  explicit State(std::shared_ptr<const Engine> in_service) : engine(std::move(in_service)) {}
+  std::atomic<std::shared_ptr<const Engine>> engine;
+  std::mutex reload_mutex;  // one reload at a time, so that none undoes another
+};
+
+EngineHolder::EngineHolder(std::shared_ptr<const Engine> engine)
+    : s_(std::make_unique<State>(std::move(engine))) {}
+EngineHolder::~EngineHolder() = default;
 
 std::shared_ptr<const Engine> EngineHolder::get() const noexcept {
-  return engine_.load(std::memory_order_acquire);
+  return s_->engine.load(std::memory_order_acquire);
 }
 
 bool EngineHolder::reload(const std::string& config_path, policy::ConfigError& err) {
@@ -207,83 +225,100 @@ bool EngineHolder::reload(const std::string& config_path, policy::ConfigError& e
 }
 
 bool EngineHolder::reload(policy::Config config, policy::ConfigError& err) {
-  const std::lock_guard lock(reload_mutex_);
+  const std::lock_guard lock(s_->reload_mutex);
   std::shared_ptr<const Engine> fresh = Engine::compile(std::move(config), err, get().get());
   if (fresh == nullptr) return false;
-  engine_.store(std::move(fresh), std::memory_order_release);
+  s_->engine.store(std::move(fresh), std::memory_order_release);
   return true;
 }
 
 bool EngineHolder::reload_antivirus(std::string& error) {
-  const std::lock_guard lock(reload_mutex_);
+  const std::lock_guard lock(s_->reload_mutex);
   const std::shared_ptr<const Engine> current = get();
   error.clear();
   if (current->antivirus() == nullptr) return false;
   const policy::Config& cfg = current->config();
   std::shared_ptr<const av::Database> db = av::Database::load(cfg.antivirus, cfg.limits, error);
   if (db == nullptr) return false;
-  engine_.store(current->with_antivirus(std::move(db)), std::memory_order_release);
+  s_->engine.store(current->with_antivirus(std::move(db)), std::memory_order_release);
   return true;
 }
 
 void EngineHolder::replace(std::shared_ptr<const Engine> engine) {
-  const std::lock_guard lock(reload_mutex_);
-  engine_.store(std::move(engine), std::memory_order_release);
+  const std::lock_guard lock(s_->reload_mutex);
+  s_->engine.store(std::move(engine), std::memory_order_release);
 }
 
-DatabaseWatcher::DatabaseWatcher(EngineHolder& holder)
-    : holder_(holder), thread_([this] { run(); }) {}
+struct DatabaseWatcher::State {
+  explicit State(EngineHolder& watched) : holder(watched) {}
+
+  bool check_now();
+  void run();
+
+  EngineHolder& holder;
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stop = false;
+  std::string failed;  // database_fingerprint() of the last set of files that failed to load
+  std::thread thread;  // runs run(); started once the rest of the State is built
+};
+
+DatabaseWatcher::DatabaseWatcher(EngineHolder& holder) : s_(std::make_unique<State>(holder)) {
+  s_->thread = std::thread([state = s_.get()] { state->run(); });
+}
 
 DatabaseWatcher::~DatabaseWatcher() {
   {
-    const std::lock_guard lock(mutex_);
-    stop_ = true;
+    const std::lock_guard lock(s_->mutex);
+    s_->stop = true;
   }
-  wake_.notify_all();
-  thread_.join();
+  s_->wake.notify_all();
+  s_->thread.join();
 }
 
-bool DatabaseWatcher::check_now() {
-  const std::shared_ptr<const Engine> engine = holder_.get();
+bool DatabaseWatcher::check_now() { return s_->check_now(); }
+
+bool DatabaseWatcher::State::check_now() {
+  const std::shared_ptr<const Engine> engine = holder.get();
   const av::Database* db = engine->antivirus();
   if (db == nullptr) return false;
   // One look at the directory: compared with what is loaded, then with what failed last.
   const std::string now = av::database_fingerprint(db->settings().database_dir);
   if (now == db->fingerprint()) return false;
   {
-    const std::lock_guard lock(mutex_);
-    if (now == failed_) return false;
+    const std::lock_guard lock(mutex);
+    if (now == failed) return false;
   }
   std::string error;
-  if (holder_.reload_antivirus(error)) {
+  if (holder.reload_antivirus(error)) {
     log::write(log::Level::info, "av",
-               "new database: " + holder_.get()->antivirus()->info().describe());
+               "new database: " + holder.get()->antivirus()->info().describe());
     return true;
   }
   if (!error.empty()) {
     log::write(log::Level::error, "av",
                "new database files do not load, keeping the old: " + error);
-    const std::lock_guard lock(mutex_);
-    failed_ = now;
+    const std::lock_guard lock(mutex);
+    failed = now;
   }
   return false;
 }
 
-void DatabaseWatcher::run() {
-  std::unique_lock lock(mutex_);
-  while (!stop_) {
+void DatabaseWatcher::State::run() {
+  std::unique_lock lock(mutex);
+  while (!stop) {
     const std::uint32_t seconds = [this] {
       // Held only while its settings are read (a reload may swap it meanwhile), not during the
       // wait, which would keep a replaced database in memory.
-      const std::shared_ptr<const Engine> engine = holder_.get();
+      const std::shared_ptr<const Engine> engine = holder.get();
       const av::Database* db = engine->antivirus();
       return db != nullptr ? db->settings().reload_check_seconds : 0u;
     }();
     if (seconds == 0)
-      wake_.wait_for(lock, std::chrono::seconds(1));  // the engine may change; look again
+      wake.wait_for(lock, std::chrono::seconds(1));  // the engine may change; look again
     else
-      wake_.wait_for(lock, std::chrono::seconds(seconds));
-    if (stop_) break;
+      wake.wait_for(lock, std::chrono::seconds(seconds));
+    if (stop) break;
     if (seconds == 0) continue;
     lock.unlock();
     check_now();

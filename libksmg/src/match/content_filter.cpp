@@ -151,6 +151,8 @@ struct ContentScratch::State {
   // Values of the named expressions in order (not vector<bool>: expressions read a span).
   std::unique_ptr<bool[]> expression_values;
   std::size_t expression_capacity = 0;
+  // Per dictionary: its words explain a condition that fired, so its entries are listed.
+  std::vector<bool> reported;
   std::string text;
 };
 
@@ -332,18 +334,36 @@ void header_text(const mime::Message& m, const mime::Part& p, bool with_subject,
   }
 }
 
-}  // namespace
+// A slot of ContentScratch::State::alternatives, or none: the text is not body text inside a
+// multipart/alternative.
+constexpr std::size_t kNoAlternative = ~std::size_t{0};
 
-verdict::ModuleResult ContentFilter::scan(const mime::Message* message,
-                                          const objects::ObjectTree& tree,
-                                          const MessageContext& context,
-                                          ContentScratch& scratch) const {
-  const Compiled& c = *c_;
-  ContentScratch::State& s = *scratch.s_;
-  verdict::ModuleResult result;
-  result.module = verdict::Module::content_filter;
-  result.status = verdict::Status::clean;
+// Scans a text of a place with every database that looks there, into the place's Hits or, for
+// body text inside a multipart/alternative, into the Hits of its slot. False when a database
+// failed to scan it.
+bool scan_text(const ContentFilter::Compiled& c, ContentScratch::State& s, Place place,
+               std::string_view text, std::size_t alternative = kNoAlternative) {
+  if (text.empty()) return true;
+  bool ok = true;
+  for (std::size_t g = 0; g < c.groups.size(); ++g) {
+    if (!c.groups[g].places.has(place)) continue;
+    auto& gs = s.groups[g];
+    Hits* into = &gs.hits[static_cast<std::size_t>(place)];
+    if (alternative != kNoAlternative) {
+      if (gs.alternatives.size() <= alternative) gs.alternatives.resize(alternative + 1);
+      into = &gs.alternatives[alternative];
+    }
+    ok = c.groups[g].matcher->scan(text, gs.scratch, *into) && ok;
+  }
+  return ok;
+}
 
+// Phase 1: every text of the places some dictionary looks in, from the message (when there is
+// one) and from the objects of its tree, scanned into s.groups. False when a dictionary scan
+// failed; the other texts are still scanned, so that what they hold is reported.
+bool scan_texts(const ContentFilter::Compiled& c, ContentScratch::State& s,
+                const mime::Message* message, const objects::ObjectTree& tree,
+                const ScanLimits& limits) {
   s.groups.resize(c.groups.size());
   s.alternatives.clear();
   for (auto& gs : s.groups) {
@@ -353,47 +373,30 @@ verdict::ModuleResult ContentFilter::scan(const mime::Message* message,
   const PlaceSet wanted = c.wanted;
 
   bool ok = true;
-  // Scans a text of a place with every database that looks there; alternative: the slot in
-  // s.alternatives for body text inside a multipart/alternative, or ~0.
-  auto scan_text = [&](Place place, std::string_view text, std::size_t alternative = ~0u) {
-    if (text.empty()) return;
-    for (std::size_t g = 0; g < c.groups.size(); ++g) {
-      if (!c.groups[g].places.has(place)) continue;
-      auto& gs = s.groups[g];
-      Hits* into = &gs.hits[static_cast<std::size_t>(place)];
-      if (alternative != ~0u) {
-        if (gs.alternatives.size() <= alternative) gs.alternatives.resize(alternative + 1);
-        into = &gs.alternatives[alternative];
-      }
-      ok = c.groups[g].matcher->scan(text, gs.scratch, *into) && ok;
-    }
-  };
-
-  const ScanLimits limits = message != nullptr ? message->scan_limits() : ScanLimits{};
   if (message != nullptr) {
     if (wanted.has(Place::subject))
       if (const mime::HeaderField* subject = message->header("Subject"))
-        scan_text(Place::subject, subject->decoded());
+        ok &= scan_text(c, s, Place::subject, subject->decoded());
     if (wanted.has(Place::headers)) {
       header_text(*message, message->root(), false, s.text);
-      scan_text(Place::headers, s.text);
+      ok &= scan_text(c, s, Place::headers, s.text);
     }
     for (const mime::Part& p : message->parts()) {
       // The header of an attached message is part of the attachment's text.
       if (p.kind == mime::PartKind::message && !p.children.empty() &&
           wanted.has(Place::attachment_text)) {
         header_text(*message, message->parts()[p.children.front()], true, s.text);
-        scan_text(Place::attachment_text, s.text);
+        ok &= scan_text(c, s, Place::attachment_text, s.text);
       }
       if (!p.is_leaf() || !p.is_text()) continue;
       const LeafPlace where = place_of(*message, p);
       if (!wanted.has(where.place)) continue;
-      std::size_t slot = ~0u;
+      std::size_t slot = kNoAlternative;
       if (where.alternative_of != mime::kNoPart) {
         slot = s.alternatives.size();
         s.alternatives.emplace_back(where.alternative_of, where.alternative);
       }
-      scan_text(where.place, message->text(p, true).data, slot);
+      ok &= scan_text(c, s, where.place, message->text(p, true).data, slot);
     }
   }
   if (wanted.has(Place::attachment_names)) {
@@ -403,7 +406,7 @@ verdict::ModuleResult ContentFilter::scan(const mime::Message* message,
       if (!s.text.empty()) s.text += kFieldSeparator;
       s.text += o.name;
     }
-    scan_text(Place::attachment_names, s.text);
+    ok &= scan_text(c, s, Place::attachment_names, s.text);
   }
   if (wanted.has(Place::attachment_text)) {
     for (const objects::Object& o : tree.objects()) {
@@ -412,49 +415,58 @@ verdict::ModuleResult ContentFilter::scan(const mime::Message* message,
                             o.parent == objects::kNoObject && o.declared_type.starts_with("text/");
       const auto cat = o.true_type.category;
       if (!own_part && (cat == filetype::Category::text || cat == filetype::Category::html))
-        scan_text(Place::attachment_text, object_text(o, limits));
+        ok &= scan_text(c, s, Place::attachment_text, object_text(o, limits));
     }
   }
+  return ok;
+}
 
-  // Per dictionary: the entries found over the places it looks in; the alternatives of one
-  // multipart/alternative count as one text (each entry as often as in the richest of them).
+// The entries of dictionary i found in any of its places, into s.collecting: one EntryCount
+// per (place, entry), except that the alternatives of one multipart/alternative count as one
+// text (each entry as often as in the richest of them).
+void collect_entries(const ContentFilter::Compiled& c, ContentScratch::State& s, std::uint32_t i) {
   const auto body_bit = static_cast<std::uint8_t>(1u << static_cast<unsigned>(Place::body));
-  s.tallies.assign(c.rules.dictionaries.size(), detail::Tally{});
+  const auto [g, local] = c.where_compiled[i];
+  const auto& gs = s.groups[g];
+  std::vector<EntryCount>& col = s.collecting;
+  col.clear();
+  for (std::size_t p = 0; p < kAllPlaces.size(); ++p)
+    if (const DictionaryHits* d = gs.hits[p].dictionary(local))
+      for (std::size_t k = 0; k < d->entries.size(); ++k)
+        col.push_back({d->entries[k], 0, d->entry_matches[k], static_cast<std::uint8_t>(1u << p)});
+  const std::size_t plain = col.size();
+  for (std::size_t a = 0; a < gs.alternatives.size() && a < s.alternatives.size(); ++a)
+    if (const DictionaryHits* d = gs.alternatives[a].dictionary(local))
+      for (std::size_t k = 0; k < d->entries.size(); ++k)
+        col.push_back(
+            {d->entries[k], static_cast<std::uint32_t>(a), d->entry_matches[k], body_bit});
+  if (col.size() == plain) return;
+  // Alternatives: per (multipart, entry) keep the largest count of any one alternative.
+  auto set_of = [&](const EntryCount& e) { return s.alternatives[e.alternative].first; };
+  std::sort(col.begin() + static_cast<std::ptrdiff_t>(plain), col.end(),
+            [&](const EntryCount& x, const EntryCount& y) {
+              return std::tuple(set_of(x), x.entry, y.count) <
+                     std::tuple(set_of(y), y.entry, x.count);
+            });
+  std::size_t out = plain;
+  for (std::size_t k = plain; k < col.size(); ++k)
+    if (k == plain || set_of(col[k]) != set_of(col[out - 1]) || col[k].entry != col[out - 1].entry)
+      col[out++] = col[k];
+  col.resize(out);
+}
+
+// Phase 2: per dictionary, its Tally over the places it looks in (what expressions read) and
+// its entries found, in entry order, at s.found[s.found_begin[i], s.found_begin[i + 1]).
+void tally_hits(const ContentFilter::Compiled& c, ContentScratch::State& s) {
+  const std::size_t dictionaries = c.rules.dictionaries.size();
+  s.tallies.assign(dictionaries, detail::Tally{});
   s.found.clear();
-  s.found_begin.assign(c.rules.dictionaries.size() + 1, 0);
-  for (std::uint32_t i = 0; i < c.rules.dictionaries.size(); ++i) {
+  s.found_begin.assign(dictionaries + 1, 0);
+  for (std::uint32_t i = 0; i < dictionaries; ++i) {
     s.found_begin[i] = s.found.size();
-    const auto [g, local] = c.where_compiled[i];
-    const auto& gs = s.groups[g];
+    collect_entries(c, s, i);
     std::vector<EntryCount>& col = s.collecting;
-    col.clear();
-    for (std::size_t p = 0; p < kAllPlaces.size(); ++p)
-      if (const DictionaryHits* d = gs.hits[p].dictionary(local))
-        for (std::size_t k = 0; k < d->entries.size(); ++k)
-          col.push_back(
-              {d->entries[k], 0, d->entry_matches[k], static_cast<std::uint8_t>(1u << p)});
-    const std::size_t plain = col.size();
-    for (std::size_t a = 0; a < gs.alternatives.size() && a < s.alternatives.size(); ++a)
-      if (const DictionaryHits* d = gs.alternatives[a].dictionary(local))
-        for (std::size_t k = 0; k < d->entries.size(); ++k)
-          col.push_back(
-              {d->entries[k], static_cast<std::uint32_t>(a), d->entry_matches[k], body_bit});
     if (col.empty()) continue;
-    // Alternatives: per (multipart, entry) keep the largest count of any one alternative.
-    if (col.size() > plain) {
-      auto set_of = [&](const EntryCount& e) { return s.alternatives[e.alternative].first; };
-      std::sort(col.begin() + static_cast<std::ptrdiff_t>(plain), col.end(),
-                [&](const EntryCount& x, const EntryCount& y) {
-                  return std::tuple(set_of(x), x.entry, y.count) <
-                         std::tuple(set_of(y), y.entry, x.count);
-                });
-      std::size_t out = plain;
-      for (std::size_t k = plain; k < col.size(); ++k)
-        if (k == plain || set_of(col[k]) != set_of(col[out - 1]) ||
-            col[k].entry != col[out - 1].entry)
-          col[out++] = col[k];
-      col.resize(out);
-    }
     std::sort(col.begin(), col.end(),
               [](const EntryCount& x, const EntryCount& y) { return x.entry < y.entry; });
     detail::Tally& t = s.tallies[i];
@@ -471,12 +483,18 @@ verdict::ModuleResult ContentFilter::scan(const mime::Message* message,
       t.weight += dict.entries[e.entry].weight;
     }
   }
-  s.found_begin[c.rules.dictionaries.size()] = s.found.size();
-  auto found_of = [&](std::uint32_t i) {
-    return std::span<const EntryCount>(s.found.data() + s.found_begin[i],
-                                       s.found_begin[i + 1] - s.found_begin[i]);
-  };
+  s.found_begin[dictionaries] = s.found.size();
+}
 
+// The entries of dictionary i found by tally_hits().
+std::span<const EntryCount> found_of(const ContentScratch::State& s, std::uint32_t i) {
+  return std::span<const EntryCount>(s.found.data() + s.found_begin[i],
+                                     s.found_begin[i + 1] - s.found_begin[i]);
+}
+
+// Phase 3: the named expressions in order, each over the tallies and the expressions before it.
+std::span<const bool> evaluate_expressions(const ContentFilter::Compiled& c,
+                                           ContentScratch::State& s) {
   if (s.expression_capacity < c.expressions.size()) {
     s.expression_values = std::make_unique<bool[]>(c.expressions.size());
     s.expression_capacity = c.expressions.size();
@@ -484,25 +502,33 @@ verdict::ModuleResult ContentFilter::scan(const mime::Message* message,
   const std::span<bool> values(s.expression_values.get(), c.expressions.size());
   for (std::size_t k = 0; k < c.expressions.size(); ++k)
     values[k] = c.expressions[k].evaluate(s.tallies, values.first(k));
+  return values;
+}
 
-  // The words of a dictionary as a finding's detail: "secret x3, classified".
-  auto words_of = [&](std::uint32_t i) {
-    std::string out;
-    std::size_t shown = 0;
-    for (const EntryCount& e : found_of(i)) {
-      if (shown++ == kMaxWordsInDetail) {
-        out += ", ...";
-        break;
-      }
-      out +=
-          (out.empty() ? "" : ", ") + c.rules.dictionaries[i].dictionary.entries[e.entry].pattern;
-      if (e.count > 1) out += " x" + std::to_string(e.count);
+// The words of a dictionary as a finding's detail: "secret x3, classified".
+std::string words_of(const ContentFilter::Compiled& c, const ContentScratch::State& s,
+                     std::uint32_t i) {
+  std::string out;
+  std::size_t shown = 0;
+  for (const EntryCount& e : found_of(s, i)) {
+    if (shown++ == kMaxWordsInDetail) {
+      out += ", ...";
+      break;
     }
-    return out;
-  };
+    out += (out.empty() ? "" : ", ") + c.rules.dictionaries[i].dictionary.entries[e.entry].pattern;
+    if (e.count > 1) out += " x" + std::to_string(e.count);
+  }
+  return out;
+}
 
+// Phase 4: one finding per condition that fired, in rule order, and the decisions of those
+// that fired merged into the result's. The dictionaries whose words explain a condition that
+// fired are marked in s.reported, for report_entries().
+void fire_conditions(const ContentFilter::Compiled& c, ContentScratch::State& s,
+                     std::span<const bool> values, const objects::ObjectTree& tree,
+                     const MessageContext& context, verdict::ModuleResult& result) {
   std::optional<verdict::Decision> decision;
-  std::vector<bool> reported(c.rules.dictionaries.size(), false);
+  s.reported.assign(c.rules.dictionaries.size(), false);
   for (std::size_t k = 0; k < c.rules.conditions.size(); ++k) {
     const Condition& cond = c.rules.conditions[k];
     const CompiledCondition& cc = c.conditions[k];
@@ -530,9 +556,9 @@ verdict::ModuleResult ContentFilter::scan(const mime::Message* message,
       std::string words;
       for (const std::uint32_t i : cc.dictionaries) {
         if (s.tallies[i].count == 0) continue;
-        reported[i] = true;
+        s.reported[i] = true;
         words += (words.empty() ? "" : "; ") + c.rules.dictionaries[i].dictionary.name + ": " +
-                 words_of(i);
+                 words_of(c, s, i);
       }
       why.push_back("expression true" + (words.empty() ? std::string() : " (" + words + ")"));
     }
@@ -546,13 +572,17 @@ verdict::ModuleResult ContentFilter::scan(const mime::Message* message,
     result.status = verdict::Status::triggered;
     result.decision = std::move(decision);
   }
+}
 
-  // The entries behind the conditions that fired, each with where it was seen and how often.
+// Phase 5: the entries behind the conditions that fired, each with where it was seen and how
+// often; beyond kMaxEntryFindings, one finding says how many were left out.
+void report_entries(const ContentFilter::Compiled& c, const ContentScratch::State& s,
+                    verdict::ModuleResult& result) {
   std::size_t entry_findings = 0, left_out = 0;
   for (std::uint32_t i = 0; i < c.rules.dictionaries.size(); ++i) {
-    if (!reported[i]) continue;
+    if (!s.reported[i]) continue;
     const Dictionary& dict = c.rules.dictionaries[i].dictionary;
-    for (const EntryCount& e : found_of(i)) {
+    for (const EntryCount& e : found_of(s, i)) {
       if (entry_findings == kMaxEntryFindings) {
         ++left_out;
         continue;
@@ -573,8 +603,25 @@ verdict::ModuleResult ContentFilter::scan(const mime::Message* message,
   if (left_out != 0)
     result.findings.push_back(
         verdict::Finding{"", "more dictionary entries", std::to_string(left_out) + " not listed"});
+}
 
-  if (!ok) {
+}  // namespace
+
+verdict::ModuleResult ContentFilter::scan(const mime::Message* message,
+                                          const objects::ObjectTree& tree,
+                                          const MessageContext& context, const ScanLimits& limits,
+                                          ContentScratch& scratch) const {
+  const Compiled& c = *c_;
+  ContentScratch::State& s = *scratch.s_;
+  verdict::ModuleResult result;
+  result.module = verdict::Module::content_filter;
+  result.status = verdict::Status::clean;
+  const bool scanned = scan_texts(c, s, message, tree, limits);
+  tally_hits(c, s);
+  const std::span<const bool> values = evaluate_expressions(c, s);
+  fire_conditions(c, s, values, tree, context, result);
+  report_entries(c, s, result);
+  if (!scanned) {
     result.status = verdict::Status::error;
     result.decision.reset();
     result.info = "a dictionary scan failed";

@@ -403,6 +403,31 @@ TEST(ContentFilter, AttachedMessageTextIsAttachmentTextNotBody) {
   EXPECT_NE(entry(inner, "in_attached", "clandestine"), nullptr) << describe(inner);
 }
 
+// A plain file (ksmg scan --file, Python's scan_file) has no message to carry the limits: the
+// configured ones still bound its text. The word lies past 1K of the page's text, so it is
+// found with the default max_decoded_bytes and not with a configured 1K.
+TEST(ContentFilter, ConfiguredDecodedLimitHoldsForPlainFiles) {
+  constexpr std::string_view kRule = R"(
+[[condition]]
+name = "leak"
+expression = "confidential"
+)";
+  const auto by_default = engine(std::string(kDictionaries) + std::string(kRule));
+  const auto limited = engine("[limits]\nmax_decoded_bytes = \"1K\"\n" +
+                              std::string(kDictionaries) + std::string(kRule));
+  ASSERT_NE(by_default, nullptr);
+  ASSERT_NE(limited, nullptr);
+  std::string page = "<html><body><p>";
+  for (int i = 0; i < 400; ++i) page += "filler ";
+  page += "secret</p></body></html>\n";
+  Scanner s;
+  const ModuleResult found = cf(s.scan_file(*by_default, "page.html", page));
+  EXPECT_NE(entry(found, "confidential", "secret"), nullptr) << describe(found);
+  const ModuleResult cut = cf(s.scan_file(*limited, "page.html", page));
+  EXPECT_EQ(entry(cut, "confidential", "secret"), nullptr) << describe(cut);
+  EXPECT_FALSE(fired(cut, "leak")) << describe(cut);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Conditions on objects.
 

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -58,9 +59,12 @@ class Engine {
   [[nodiscard]] static std::shared_ptr<const Engine> compile(policy::Config config,
                                                              policy::ConfigError& err,
                                                              const Engine* previous = nullptr);
-  // load_config() then compile().
-  [[nodiscard]] static std::shared_ptr<const Engine> load(const std::string& config_path,
-                                                          policy::ConfigError& err);
+  // load_config() then compile(). caller_sections: the sections of the file the caller reads
+  // itself (policy::CallerSections), e.g. {"relay", "milter"} for the file ksmg-relay and
+  // ksmg-milter read; any other section the library does not know is an error.
+  [[nodiscard]] static std::shared_ptr<const Engine> load(
+      const std::string& config_path, policy::ConfigError& err,
+      std::span<const std::string_view> caller_sections = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -131,7 +135,8 @@ class EngineHolder {
   [[nodiscard]] std::shared_ptr<const Engine> get() const noexcept;
   // Compiles the configuration at `config_path`; on success the new engine replaces the old one
   // and true is returned. On failure the engine in service stays and err says why.
-  bool reload(const std::string& config_path, policy::ConfigError& err);
+  bool reload(const std::string& config_path, policy::ConfigError& err,
+              std::span<const std::string_view> caller_sections = {});
   // The same with a configuration already read (a front-end that applied its overrides).
   bool reload(policy::Config config, policy::ConfigError& err);
   // Loads the anti-virus database again (new signatures); on success the engine in service is

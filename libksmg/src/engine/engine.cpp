@@ -129,10 +129,10 @@ std::shared_ptr<const Engine> Engine::compile(policy::Config config, policy::Con
   return std::shared_ptr<const Engine>(new Engine(std::move(c)));
 }
 
-std::shared_ptr<const Engine> Engine::load(const std::string& config_path,
-                                           policy::ConfigError& err) {
+std::shared_ptr<const Engine> Engine::load(const std::string& config_path, policy::ConfigError& err,
+                                           policy::CallerSections caller_sections) {
   policy::Config config;
-  if (!policy::load_config(config_path, config, err)) return nullptr;
+  if (!policy::load_config(config_path, config, err, caller_sections)) return nullptr;
   return compile(std::move(config), err);
 }
 
@@ -219,9 +219,11 @@ std::shared_ptr<const Engine> EngineHolder::get() const noexcept {
   return s_->engine.load(std::memory_order_acquire);
 }
 
-bool EngineHolder::reload(const std::string& config_path, policy::ConfigError& err) {
+bool EngineHolder::reload(const std::string& config_path, policy::ConfigError& err,
+                          policy::CallerSections caller_sections) {
   policy::Config config;
-  return policy::load_config(config_path, config, err) && reload(std::move(config), err);
+  return policy::load_config(config_path, config, err, caller_sections) &&
+         reload(std::move(config), err);
 }
 
 bool EngineHolder::reload(policy::Config config, policy::ConfigError& err) {

@@ -2,11 +2,15 @@
 // defaults (so it cannot rot), sizes and decisions are read, and every kind of mistake is an
 // error that names the line and the key.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <array>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 
+#include "ksmg/engine.hpp"
 #include "ksmg/policy.hpp"
 
 namespace {
@@ -289,4 +293,19 @@ TEST(Policy, SectionsOfTheCallerAreTablesItReads) {
   EXPECT_FALSE(parse_config("[relai]\n", "t.toml", c, e, kServerSections));
   EXPECT_NE(e.message.find("limits, modules, actions"), std::string::npos) << e.message;
   EXPECT_NE(e.message.find("relay or milter)"), std::string::npos) << e.message;
+}
+
+TEST(Policy, AnEngineLoadsAFileSharedWithTheServersWhenToldTheirSections) {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() /
+                                     ("ksmg-shared-" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(file) << "[modules]\nantivirus = false\n[relay]\nmax_recipients = 5\n";
+  ConfigError e;
+  EXPECT_EQ(ksmg::Engine::load(file.string(), e), nullptr);
+  EXPECT_EQ(e.key, "relay");
+  const auto engine = ksmg::Engine::load(file.string(), e, kServerSections);
+  EXPECT_NE(engine, nullptr) << e.to_string();
+  ksmg::EngineHolder holder(engine);
+  EXPECT_FALSE(holder.reload(file.string(), e));
+  EXPECT_TRUE(holder.reload(file.string(), e, kServerSections)) << e.to_string();
+  std::filesystem::remove(file);
 }

@@ -7,6 +7,11 @@ function(ksmg_target_defaults target)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
     target_compile_options(${target} PRIVATE -Wno-error=restrict)
   endif()
+  # Coverage-guided fuzzing needs the code under test instrumented, not only the harness: every
+  # target of a fuzzing build gets libFuzzer's edge counters (the harnesses add its main()).
+  if(KSMG_BUILD_FUZZERS)
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
   if(KSMG_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=all
                                              -fno-omit-frame-pointer)

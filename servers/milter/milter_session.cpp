@@ -475,7 +475,7 @@ void MilterSession::State::reply_with(const verdict::SmtpReply& reply) {
 
 void MilterSession::State::answer_verdict(const ScanReport& report, const std::string& qid) {
   const verdict::Verdict& v = report.verdict;
-  const std::string reason = v.reason.empty() ? std::string("policy") : v.reason;
+  const std::string reason = verdict::stated_reason(v);
   const std::string_view action = verdict::to_string(v.action);
   // The policy keeps the original before anything else: if it cannot be kept, the message is
   // not taken (4xx), whatever was decided.

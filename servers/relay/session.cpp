@@ -624,7 +624,7 @@ Task<smtp::Reply> Session::State::deliver(std::string_view prefix, std::string_v
 Task<smtp::Reply> Session::State::apply_verdict(std::string& message, const ScanReport& report,
                                                 const std::string& qid) {
   const verdict::Verdict& v = report.verdict;
-  const std::string reason = v.reason.empty() ? std::string("policy") : v.reason;
+  const std::string reason = verdict::stated_reason(v);
   // The policy keeps the original before anything else: if it cannot be kept, the message is
   // not taken (4xx), whatever was decided.
   if ((v.extras.backup || v.extras.quarantine) && !backup(message, report, qid)) {

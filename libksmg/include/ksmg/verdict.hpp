@@ -148,6 +148,9 @@ inline constexpr std::size_t kMaxHeaderValue = 900;
 // so one a sender wrote is forged and is removed before the message goes on.
 [[nodiscard]] bool is_verdict_field(std::string_view name) noexcept;
 
+// The verdict's reason as replies and log lines give it: "policy" when the verdict names none.
+[[nodiscard]] std::string stated_reason(const Verdict& v);
+
 // An SMTP reply to the client or MTA that sent a message: RFC 5321 code, RFC 3463 enhanced
 // status code, text.
 struct SmtpReply {

@@ -94,12 +94,6 @@ class HeaderWalk {
   std::size_t body_begin_ = 0;
 };
 
-// The top-level Content-* fields and what the warning wrap needs to know of them.
-struct ContentFields {
-  std::vector<Span> fields;  // in the order of the message
-  bool has_content_type = false;
-};
-
 // A field named `name` (ASCII case-insensitive), white space before the colon allowed
 // ("Content-Type :", RFC 5322 4.5.3).
 inline bool names(std::string_view field_name, std::string_view name) noexcept {
@@ -110,6 +104,18 @@ inline bool names(std::string_view field_name, std::string_view name) noexcept {
 inline bool is_content_field(std::string_view field_name) noexcept {
   return core::istarts_with(field_name, "Content-");
 }
+
+// The top-level Content-* fields and what the warning wrap needs to know of them.
+struct ContentFields {
+  std::vector<Span> fields;  // in the order of the message
+  bool has_content_type = false;
+
+  // `f`, a Content-* field (is_content_field()).
+  void add(const FieldLines& f) {
+    fields.push_back(f.bytes);
+    has_content_type = has_content_type || names(f.name, "Content-Type");
+  }
+};
 
 // wrap_with_warning() on a header section already walked: `body_begin` as HeaderWalk found it.
 WarningWrap wrap_with_warning(std::string_view raw, const ContentFields& content,

@@ -62,8 +62,7 @@ Plan make_plan(std::string_view raw, const Changes& changes) {
       forged.push_back(removal(Cause::forged_field, *f, index_of(f->name)));
     } else if (detail::is_content_field(f->name)) {
       if (!warning) continue;
-      content.fields.push_back(f->bytes);
-      content.has_content_type = content.has_content_type || detail::names(f->name, "Content-Type");
+      content.add(*f);
       content_moves.push_back(removal(Cause::warning, *f, index_of(f->name)));
     } else if (core::iequals(f->name, "Subject")) {
       if (!subject) subject = f;

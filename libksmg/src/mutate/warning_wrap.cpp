@@ -113,11 +113,8 @@ WarningWrap detail::wrap_with_warning(std::string_view raw, const ContentFields&
 WarningWrap wrap_with_warning(std::string_view raw_message, std::string_view warning) {
   detail::HeaderWalk walk(raw_message);
   detail::ContentFields content;
-  while (const std::optional<detail::FieldLines> f = walk.next()) {
-    if (!detail::is_content_field(f->name)) continue;
-    content.fields.push_back(f->bytes);
-    content.has_content_type = content.has_content_type || detail::names(f->name, "Content-Type");
-  }
+  while (const std::optional<detail::FieldLines> f = walk.next())
+    if (detail::is_content_field(f->name)) content.add(*f);
   return detail::wrap_with_warning(raw_message, content, walk.body_begin(), warning);
 }
 

@@ -4,8 +4,12 @@
 
 namespace ksmg::verdict {
 
+std::string stated_reason(const Verdict& v) {
+  return v.reason.empty() ? std::string("policy") : v.reason;
+}
+
 std::optional<SmtpReply> smtp_reply(const Verdict& v) {
-  const std::string reason = v.reason.empty() ? std::string("policy") : v.reason;
+  const std::string reason = stated_reason(v);
   switch (v.action) {
     case Action::reject:
       return SmtpReply{550, "5.7.1", "Message rejected: " + reason};

@@ -70,8 +70,7 @@ struct DatabaseInfo {
 
 // The anti-virus verdict of one message, with the limits libclamav or the time budget hit.
 struct Result {
-  verdict::ModuleResult module;
-  LimitSet limits;
+  verdict::ModuleResult module;     // module.limits: what the tree's and libclamav's limits cut
   std::size_t objects_scanned = 0;  // calls into libclamav
   std::size_t bytes_scanned = 0;    // bytes handed to libclamav
 };

@@ -4,8 +4,10 @@
 // scanning goes on with what was within bounds; the policy decides what the mark means.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace ksmg {
@@ -109,7 +111,14 @@ inline constexpr Limit kAllLimits[] = {
     Limit::av_time,
 };
 
+// Position of a limit in kAllLimits (its bit number), for tables indexed by limit.
+constexpr std::size_t index_of(Limit l) noexcept {
+  return static_cast<std::size_t>(std::countr_zero(static_cast<std::uint32_t>(l)));
+}
+
 // Stable snake_case name, used in JSON and logs.
 std::string_view to_string(Limit l) noexcept;
+// The limit named by to_string(), or nullopt.
+[[nodiscard]] std::optional<Limit> limit_from_string(std::string_view s) noexcept;
 
 }  // namespace ksmg

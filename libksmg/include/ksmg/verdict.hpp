@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "ksmg/limits.hpp"
+
 namespace ksmg::verdict {
 
 enum class Module : std::uint8_t { antivirus, content_filter, antispam, antiphishing, auth };
@@ -98,6 +100,9 @@ struct ModuleResult {
   // Set when the module's findings carry their own action (a content filter condition with an
   // action of its own); it then replaces the table's decision for this result.
   std::optional<Decision> decision;
+  // The limits that left part of the message unread for this module (status not_scanned): the
+  // table's decision for each limit replaces the one for (module, not_scanned).
+  LimitSet limits;
 };
 
 inline constexpr std::size_t kStatusCount = static_cast<std::size_t>(Status::fail) + 1;
@@ -105,21 +110,45 @@ inline constexpr std::size_t kStatusCount = static_cast<std::size_t>(Status::fai
 // Folds d into `into`: the more severe action, and the extras of both.
 void merge(Decision& into, const Decision& d);
 
-// (module, status) → decision. Unset pairs deliver with no extras.
+// (module, status) → decision, and limit → decision for what a limit left unread. Unset pairs
+// deliver with no extras; an unset limit falls back to its module's not_scanned decision.
 class ActionTable {
  public:
   // The built-in policy: malware and phishing rejected and backed up, spam delivered with a
-  // subject tag, what could not be scanned delivered with a warning and backed up, errors
-  // deferred (the sender retries; nothing is lost), content filter hits rejected.
+  // subject tag, errors deferred (the sender retries; nothing is lost), content filter hits
+  // rejected. What a limit left unread is never delivered as it is: a structure no honest
+  // sender writes (kStructureLimits) is rejected, a message too big to read whole
+  // (kVolumeLimits) is held in quarantine; what could not be scanned for another reason is
+  // delivered with a warning and backed up.
   [[nodiscard]] static ActionTable defaults();
 
   void set(Module m, Status s, Decision d);
   [[nodiscard]] const Decision& get(Module m, Status s) const noexcept;
+  void set(Limit l, Decision d);
+  [[nodiscard]] const std::optional<Decision>& get(Limit l) const noexcept;
+  // What a module's result means: its own decision, else the merged decisions of the limits
+  // that left it not_scanned, else the (module, status) entry.
+  [[nodiscard]] Decision decide(const ModuleResult& r) const;
 
  private:
   // Indexed [module][status]; a flat vector rather than nested std::arrays, whose defaulted
   // initializer crashes clang 14 (the fuzz build's compiler).
   std::vector<Decision> table_ = std::vector<Decision>(kAllModules.size() * kStatusCount);
+  std::vector<std::optional<Decision>> by_limit_ =
+      std::vector<std::optional<Decision>>(std::size(kAllLimits));
+};
+
+// The limits only a structure no honest sender writes crosses (thousands of header fields or
+// parameters, a 64 KB header line, dozens of nested multiparts or archives, a decompression
+// bomb), and those a big honest message can cross (size, members, unpacked bytes, time).
+inline constexpr Limit kStructureLimits[] = {
+    Limit::header_line_length, Limit::header_fields, Limit::content_params,    Limit::mime_depth,
+    Limit::part_count,         Limit::archive_depth, Limit::compression_ratio,
+};
+inline constexpr Limit kVolumeLimits[] = {
+    Limit::message_size, Limit::decoded_size, Limit::archive_members, Limit::unpacked_size,
+    Limit::member_size,  Limit::unpack_time,  Limit::av_scan_size,    Limit::av_recursion,
+    Limit::av_files,     Limit::av_time,
 };
 
 struct Verdict {

@@ -22,16 +22,11 @@ using verdict::Status;
 // encrypted members must not make a 10000-line report).
 constexpr std::size_t kMaxFindings = 64;
 
-// Limits of the tree that leave content of the message unseen; the others (header lines,
-// parameters) bound parsing, not what is scanned.
-constexpr Limit kContentLimits[] = {
-    Limit::message_size,      Limit::mime_depth,      Limit::part_count,    Limit::decoded_size,
-    Limit::archive_depth,     Limit::archive_members, Limit::unpacked_size, Limit::member_size,
-    Limit::compression_ratio, Limit::unpack_time};
-
-// The first of kContentLimits in `limits`, if any.
-std::optional<Limit> content_limit(LimitSet limits) noexcept {
-  for (const Limit l : kContentLimits)
+// The first limit of a set, to name in a finding. Every limit of the tree counts: one that only
+// bounds parsing (header fields, parameters, line length) also changes what is read, since the
+// structure it cut short decides where the parts are.
+std::optional<Limit> first_limit(LimitSet limits) noexcept {
+  for (const Limit l : kAllLimits)
     if (limits.has(l)) return l;
   return std::nullopt;
 }
@@ -124,8 +119,10 @@ void add_tree_flags(const Object& obj, const Settings& settings, Outcome& o) {
     raise(o, Status::probably_infected, "Heuristics.Macros");
   if (obj.flags.has(Flag::encrypted)) raise(o, Status::encrypted, "Encrypted");
   if (obj.flags.has(Flag::corrupted)) raise(o, Status::corrupted, "Corrupted");
-  if (obj.flags.has(Flag::limit_exceeded) && content_limit(obj.limits))
+  if (obj.flags.has(Flag::limit_exceeded) && !obj.limits.empty()) {
     raise(o, Status::not_scanned, "Limits.Exceeded");
+    o.limits.add(obj.limits);
+  }
 }
 
 // The message's own HTML text (not an attached file): see Settings::parse_body_html.
@@ -204,14 +201,15 @@ Result Database::scan(const objects::ObjectTree& tree) const {
       }
     }
     add_tree_flags(obj, c_->settings, o);
-    r.limits.add(o.limits);
+    r.module.limits.add(o.limits);
     if (o.status == Status::clean) continue;
     raise(message, o.status, o.what);
     r.module.findings.push_back({obj.path, o.what, std::string(verdict::to_string(o.status))});
   }
   // What the tree left unread (too many parts, too deep) was not scanned either.
-  if (const std::optional<Limit> l = content_limit(tree.all_limits())) {
+  if (const std::optional<Limit> l = first_limit(tree.all_limits())) {
     raise(message, Status::not_scanned, "Limits.Exceeded");
+    r.module.limits.add(tree.all_limits());
     if (message.status == Status::not_scanned && r.module.findings.empty())
       r.module.findings.push_back(
           {"", "Limits.Exceeded." + std::string(to_string(*l)), "not_scanned"});

@@ -102,4 +102,10 @@ std::string_view to_string(Limit l) noexcept {
   return "unknown_limit";
 }
 
+std::optional<Limit> limit_from_string(std::string_view s) noexcept {
+  for (const Limit l : kAllLimits)
+    if (to_string(l) == s) return l;
+  return std::nullopt;
+}
+
 }  // namespace ksmg

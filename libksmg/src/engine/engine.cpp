@@ -158,7 +158,7 @@ ScanReport finish(const Engine& engine, const mime::Message* message,
   LimitSet av_limits;
   if (const av::Database* av = engine.antivirus(); av != nullptr) {
     av::Result a = av->scan(tree);
-    av_limits = a.limits;
+    av_limits = a.module.limits;
     results.push_back(std::move(a.module));
   }
   if (cfg.modules.content_filter)

@@ -236,10 +236,20 @@ void assemble(std::vector<RawParam>& raw, ContentType& out, DefectSet& defects) 
   for (Joined& j : joined) out.params.push_back(std::move(j.param));
 }
 
+// The parameters every reader of the structure needs (ksmg/limits.hpp: structure-critical
+// information survives every cap), and how many of them are kept past max_params: enough for
+// the RFC 2231 sections of a long filename and for repeats, bounded all the same.
+bool is_structure_param(std::string_view lower_name) noexcept {
+  return lower_name == "boundary" || lower_name == "charset" || lower_name == "name" ||
+         lower_name == "filename";
+}
+constexpr std::size_t kMaxStructureParamsPastCap = 64;
+
 FieldStatus parse_params(Cursor& c, ContentType& out, std::size_t max_params) {
   FieldStatus st;
   std::vector<RawParam> raw;
   std::size_t order = 0;
+  std::size_t kept_past_cap = 0;
   while (true) {
     c.skip_cfws();
     if (c.done()) break;
@@ -274,8 +284,12 @@ FieldStatus parse_params(Cursor& c, ContentType& out, std::size_t max_params) {
       continue;
     }
     if (raw.size() >= max_params) {
+      // Past the cap the list is still read to its end, and the parameters that decide the
+      // structure and the name of the part are still kept: 300 decoys before "boundary=" must
+      // not turn a multipart into one opaque leaf.
       st.limits.add(Limit::content_params);
-      break;
+      if (!is_structure_param(p.name) || kept_past_cap == kMaxStructureParamsPastCap) continue;
+      ++kept_past_cap;
     }
     p.order = order++;
     raw.push_back(std::move(p));
@@ -285,6 +299,11 @@ FieldStatus parse_params(Cursor& c, ContentType& out, std::size_t max_params) {
 }
 
 }  // namespace
+
+bool is_structure_field(std::string_view name) noexcept {
+  return core::iequals(name, "content-type") || core::iequals(name, "content-transfer-encoding") ||
+         core::iequals(name, "content-disposition");
+}
 
 std::string unfold(std::string_view raw_value) {
   raw_value = core::trim(raw_value);

@@ -10,6 +10,13 @@
 
 namespace ksmg::mime::detail {
 
+// Content-Type, Content-Transfer-Encoding and Content-Disposition: the fields that decide where
+// the parts are and how they decode. The header caps (field count, line length) never drop or
+// cut them, so a decoy cannot push a part's structure out of reach (a bounded number of them
+// per entity is kept past the field cap).
+[[nodiscard]] bool is_structure_field(std::string_view name) noexcept;
+inline constexpr std::size_t kMaxStructureFieldsPastCap = 8;
+
 // Removes the line breaks of folding and trims surrounding whitespace.
 std::string unfold(std::string_view raw_value);
 

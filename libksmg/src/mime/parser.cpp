@@ -159,7 +159,9 @@ class Parser {
     LimitSet limits;
     const auto first_header = static_cast<std::uint32_t>(m_.headers_.size());
     std::uint32_t count = 0;
-    bool open_field = false;  // the last stored field may take continuation lines
+    std::uint32_t structure_past_cap = 0;  // structure fields kept past the field cap
+    bool open_field = false;               // the last stored field may take continuation lines
+    bool open_whole = false;               // ... and is a structure field, which no line limit cuts
     std::size_t field_begin = 0;
     std::size_t body = end_;
     bool first_line = true;
@@ -179,7 +181,7 @@ class Parser {
       const char c0 = data_[l.begin];
       if (is_wsp(c0)) {
         if (first_line) defects.add(Defect::first_line_is_continuation);
-        if (open_field) extend_field(field_begin, l, limits);
+        if (open_field) extend_field(field_begin, l, open_whole, limits);
       } else {
         const std::string_view s = text(l.begin, l.content_end);
         std::string_view name;
@@ -194,24 +196,25 @@ class Parser {
           }
           defects.add(Defect::invalid_header_field);
           open_field = false;
-        } else if (count >= lim_.max_header_fields ||
-                   m_.headers_.size() >= lim_.max_total_header_fields) {
-          open_field = false;
-          limits.add(Limit::header_fields);
         } else if (part == kNoPart) {
           open_field = false;
-        } else {
+        } else if (!over_field_cap(count, name, structure_past_cap, limits)) {
           field_begin = l.begin;
           const std::size_t value_end = std::max(value_begin, l.content_end);
           m_.headers_.push_back({name, text(value_begin, value_end)});
           ++count;
           open_field = true;
+          open_whole = detail::is_structure_field(name);
           if (value_end - l.begin > lim_.max_header_line_bytes) {
             limits.add(Limit::header_line_length);
-            m_.headers_.back().raw_value =
-                text(value_begin, std::max(value_begin, l.begin + lim_.max_header_line_bytes));
-            open_field = false;
+            if (!open_whole) {
+              m_.headers_.back().raw_value =
+                  text(value_begin, std::max(value_begin, l.begin + lim_.max_header_line_bytes));
+              open_field = false;
+            }
           }
+        } else {
+          open_field = false;
         }
       }
       scan_header_bytes(l, defects);
@@ -230,12 +233,31 @@ class Parser {
     return body;
   }
 
-  // A continuation line: the stored field's value grows to cover it, within the limit.
-  void extend_field(std::size_t field_begin, const Line& l, LimitSet& limits) {
+  // Is a field past the caps on fields (per entity, per message)? A structure field still
+  // passes, up to kMaxStructureFieldsPastCap of them per entity; the cap is flagged either way.
+  bool over_field_cap(std::uint32_t count, std::string_view name, std::uint32_t& structure_past_cap,
+                      LimitSet& limits) const noexcept {
+    if (count < lim_.max_header_fields && m_.headers_.size() < lim_.max_total_header_fields)
+      return false;
+    limits.add(Limit::header_fields);
+    if (!detail::is_structure_field(name) ||
+        structure_past_cap == detail::kMaxStructureFieldsPastCap)
+      return true;
+    ++structure_past_cap;
+    return false;
+  }
+
+  // A continuation line: the stored field's value grows to cover it, within the line limit
+  // unless the field is `whole` (a structure field: flagged, never cut).
+  void extend_field(std::size_t field_begin, const Line& l, bool whole, LimitSet& limits) {
     HeaderField& f = m_.headers_.back();
     const char* value_begin = f.raw_value.data();
     if (l.content_end - field_begin > lim_.max_header_line_bytes) {
       limits.add(Limit::header_line_length);
+      if (whole) {
+        f.raw_value = std::string_view(value_begin, data_ + l.content_end - value_begin);
+        return;
+      }
       f.raw_value = std::string_view(
           value_begin, data_ + field_begin + lim_.max_header_line_bytes - value_begin);
       return;

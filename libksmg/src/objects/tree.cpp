@@ -224,7 +224,7 @@ class TreeBuilder {
     tree_.messages_.push_back(
         std::make_unique<const mime::Message>(mime::Message::parse(o.data, budget_.limits())));
     const mime::Message& m = *tree_.messages_.back();
-    add_limits(o, m.limits_exceeded());
+    add_limits(o, m.all_limits());
     add_message(m, i, o.depth + 1, o.path + '/');
   }
 
@@ -301,7 +301,7 @@ class TreeBuilder {
 
 ObjectTree ObjectTree::of_message(const mime::Message& message) {
   ObjectTree tree;
-  tree.message_limits_ = message.limits_exceeded();
+  tree.message_limits_ = message.all_limits();
   TreeBuilder b(tree, message.scan_limits());
   b.add_message(message, kNoObject, 0, "");
   b.finish();

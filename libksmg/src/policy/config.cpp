@@ -267,12 +267,17 @@ class Reader {
     return has_action || fail(&node, key, "missing 'action'");
   }
 
+  // [actions.<module>] status = decision; [actions.limits] limit = decision.
   bool read_actions(const toml::table& t, Config& out) {
     verdict::ActionTable& table = out.actions;
     for (const auto& [k, node] : t) {
       const std::string key = "actions." + std::string(k.str());
+      if (k.str() == "limits") {
+        if (!table_of(node, key) || !read_limit_actions(*node.as_table(), key, table)) return false;
+        continue;
+      }
       const auto module = module_from_string(k.str());
-      if (!module) return fail(k.source(), key, "unknown module");
+      if (!module) return fail(k.source(), key, "unknown module (or limits)");
       if (!table_of(node, key)) return false;
       for (const auto& [sk, sv] : *node.as_table()) {
         const std::string skey = key + "." + std::string(sk.str());
@@ -283,6 +288,21 @@ class Reader {
         if (!decision_value(sv, skey, d)) return false;
         table.set(*module, *status, std::move(d));
       }
+    }
+    return true;
+  }
+
+  // What content a limit left unread means for the message, by the limit's name.
+  bool read_limit_actions(const toml::table& t, const std::string& key,
+                          verdict::ActionTable& table) {
+    for (const auto& [k, node] : t) {
+      const std::string lkey = key + "." + std::string(k.str());
+      const std::optional<Limit> limit = limit_from_string(k.str());
+      if (!limit)
+        return fail(k.source(), lkey, "unknown limit (expected " + name_list(kAllLimits) + ")");
+      Decision d;
+      if (!decision_value(node, lkey, d)) return false;
+      table.set(*limit, std::move(d));
     }
     return true;
   }

@@ -149,6 +149,10 @@ ActionTable ActionTable::defaults() {
   t.set(Module::antivirus, Status::encrypted, {Action::deliver, warn});
   t.set(Module::antivirus, Status::corrupted, {Action::deliver, warn});
   t.set(Module::antivirus, Status::not_scanned, {Action::deliver, warn});
+  for (const Limit l : kStructureLimits) t.set(l, {Action::reject, keep});
+  Extras hold = keep;
+  hold.quarantine = true;
+  for (const Limit l : kVolumeLimits) t.set(l, {Action::deliver, hold});
   t.set(Module::antivirus, Status::error, {Action::tempfail, {}});
   t.set(Module::content_filter, Status::triggered, {Action::reject, keep});
   t.set(Module::content_filter, Status::error, {Action::tempfail, {}});
@@ -169,6 +173,27 @@ const Decision& ActionTable::get(Module m, Status s) const noexcept {
   return table_[index_of(m) * kStatusCount + index_of(s)];
 }
 
+void ActionTable::set(Limit l, Decision d) { by_limit_[ksmg::index_of(l)] = std::move(d); }
+
+const std::optional<Decision>& ActionTable::get(Limit l) const noexcept {
+  return by_limit_[ksmg::index_of(l)];
+}
+
+Decision ActionTable::decide(const ModuleResult& r) const {
+  if (r.decision) return *r.decision;
+  if (r.status == Status::not_scanned) {
+    std::optional<Decision> by_limits;
+    for (const Limit l : kAllLimits) {
+      const std::optional<Decision>& d = get(l);
+      if (!r.limits.has(l) || !d) continue;
+      if (!by_limits) by_limits.emplace();
+      merge(*by_limits, *d);
+    }
+    if (by_limits) return *std::move(by_limits);
+  }
+  return get(r.module, r.status);
+}
+
 void merge(Decision& into, const Decision& d) {
   into.action = std::max(into.action, d.action);
   merge_extras(into.extras, d.extras);
@@ -180,7 +205,7 @@ Verdict aggregate(std::vector<ModuleResult> results, const ActionTable& table,
   v.rule_ids = std::move(rule_ids);
   const ModuleResult* decider = nullptr;
   for (const ModuleResult& r : results) {
-    const Decision& d = r.decision ? *r.decision : table.get(r.module, r.status);
+    const Decision d = table.decide(r);
     if (has_extras(d.extras)) merge_extras(v.extras, d.extras);
     // The most severe action decides; among deliveries, the first result that changes what is
     // delivered (a subject tag, a warning) gives the reason.

@@ -396,6 +396,92 @@ TEST(AntivirusEicar, RawZippedZipInZipAndMailed) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Issue 17, principles 1 and 2: a limit that leaves content unread never yields "clean", and the
+// fields and parameters that decide the structure survive every cap.
+
+// The EICAR mail of mail_with() with `decoy` written into the root's header block: before the
+// Content-Type field (`before_type`), or as the Content-Type's parameters before "boundary=".
+std::string eicar_mail_with(const std::string& eicar, const std::string& before_type,
+                            const std::string& params_before_boundary = "") {
+  std::string m = mail_with({{"readme.com", eicar}});
+  const std::size_t type = m.find("Content-Type: multipart/mixed;");
+  m.insert(type, before_type);
+  const std::size_t boundary = m.find("boundary=\"b0\"");
+  m.insert(boundary, params_before_boundary);
+  return m;
+}
+
+TEST(AntivirusLimits, DecoysBeforeTheStructureNeverHideTheAttachment) {
+  const auto l = load({kEicarHdb});
+  ASSERT_NE(l->db, nullptr);
+  const std::string eicar = read_file(kAv / "eicar" / "eicar.com");
+  std::string thousand_fields;
+  for (int i = 0; i < 1200; ++i) thousand_fields += "X-Decoy-" + std::to_string(i) + ": x\r\n";
+  std::string small_params;
+  for (int i = 0; i < 300; ++i) small_params += "p" + std::to_string(i) + "=x; ";
+  const std::string long_param = "decoy=\"" + std::string(70 << 10, 'a') + "\"; ";
+  struct Case {
+    const char* what;
+    std::string mail;
+    Limit limit;
+  };
+  const std::vector<Case> cases{
+      {"1,200 fields before Content-Type", eicar_mail_with(eicar, thousand_fields),
+       Limit::header_fields},
+      {"300 parameters before boundary=", eicar_mail_with(eicar, "", small_params),
+       Limit::content_params},
+      {"a 70 KB parameter before boundary=", eicar_mail_with(eicar, "", long_param),
+       Limit::header_line_length},
+  };
+  for (const Case& c : cases) {
+    const Scanned s = scan(*l->db, "", c.mail, {}, true);
+    EXPECT_EQ(s.r.module.status, Status::infected) << c.what << ": " << describe(s.r.module);
+    EXPECT_TRUE(s.r.module.limits.has(c.limit)) << c.what;
+  }
+
+  // A transfer encoding padded past the line limit still decodes the part.
+  std::string padded = mail_with({{"readme.com", eicar}});
+  const std::size_t cte = padded.find("Content-Transfer-Encoding: base64");
+  padded.insert(cte + std::string_view("Content-Transfer-Encoding:").size(),
+                std::string(70 << 10, ' '));
+  const Scanned s = scan(*l->db, "", padded, {}, true);
+  EXPECT_EQ(s.r.module.status, Status::infected) << describe(s.r.module);
+}
+
+TEST(AntivirusLimits, WhatALimitLeftUnreadIsNotScannedAndNotDelivered) {
+  TempDir dir;
+  dir.copy(kEicarHdb);
+  const auto engine = av_engine(dir.str());
+  ASSERT_NE(engine, nullptr);
+  Scanner scanner;
+  // 65 nested multiparts: the innermost, with the attachment, stays an opaque leaf.
+  std::string deep = "Subject: deep\r\n";
+  for (int i = 0; i < 65; ++i)
+    deep += "Content-Type: multipart/mixed; boundary=\"d" + std::to_string(i) + "\"\r\n\r\n--d" +
+            std::to_string(i) + "\r\n";
+  deep += "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+          base64(read_file(kAv / "eicar" / "eicar.com"));
+  const ScanReport r = scanner.scan_message(*engine, deep);
+  EXPECT_EQ(av_of(r).status, Status::not_scanned);
+  EXPECT_TRUE(av_of(r).limits.has(Limit::mime_depth));
+  EXPECT_EQ(r.verdict.action, ksmg::verdict::Action::reject) << r.verdict.reason;
+
+  // A volume limit holds the original.
+  ScanLimits small;
+  small.max_member_bytes = 16;
+  TempDir dir2;
+  dir2.copy(kEicarHdb);
+  const auto small_engine = av_engine(dir2.str(), {}, small);
+  ASSERT_NE(small_engine, nullptr);
+  const ScanReport held = scanner.scan_message(
+      *small_engine, mail_with({{"a.zip", zip_of({{"big.txt", std::string(4096, 'x')}})}}));
+  EXPECT_EQ(av_of(held).status, Status::not_scanned);
+  EXPECT_TRUE(av_of(held).limits.has(Limit::member_size));
+  EXPECT_EQ(held.verdict.action, ksmg::verdict::Action::deliver);
+  EXPECT_TRUE(held.verdict.extras.quarantine);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Office documents: encryption and macros
 
 TEST(AntivirusOffice, EncryptedDocumentsAreEncrypted) {
@@ -483,7 +569,7 @@ TEST(AntivirusStatus, SameContentIsScannedOnceButReportedEverywhere) {
   EXPECT_EQ(clean.r.module.status, Status::clean) << describe(clean.r.module);
   EXPECT_TRUE(clean.r.module.findings.empty());
   EXPECT_EQ(clean.r.objects_scanned, clean.objects - 1);
-  EXPECT_TRUE(clean.r.limits.empty());
+  EXPECT_TRUE(clean.r.module.limits.empty());
 }
 
 TEST(AntivirusStatus, TheCapOnFindingsNeverHidesTheWorst) {
@@ -526,7 +612,7 @@ TEST(AntivirusStatus, MessageCpuBudgetLeavesTheRestNotScanned) {
     parts.emplace_back("f" + std::to_string(i) + ".bin", pseudo_random(64 << 10, i + 1));
   const Scanned s = scan(*l->db, "", mail_with(parts), {}, true);
   EXPECT_EQ(s.r.module.status, Status::not_scanned) << describe(s.r.module);
-  EXPECT_TRUE(s.r.limits.has(Limit::av_time));
+  EXPECT_TRUE(s.r.module.limits.has(Limit::av_time));
   EXPECT_LT(s.r.objects_scanned, s.objects);
   EXPECT_TRUE(has_finding(s.r.module, "Heuristics.Limits.Exceeded.MessageTime", "not_scanned"))
       << describe(s.r.module);
@@ -537,7 +623,7 @@ TEST(AntivirusStatus, MessageCpuBudgetLeavesTheRestNotScanned) {
   EXPECT_TRUE(tgz.r.module.status == Status::infected || tgz.r.module.status == Status::not_scanned)
       << describe(tgz.r.module);
   if (tgz.r.module.status == Status::not_scanned) {
-    EXPECT_TRUE(tgz.r.limits.has(Limit::av_time));
+    EXPECT_TRUE(tgz.r.module.limits.has(Limit::av_time));
   }
 
   // What was found before the budget ran out stays found.
@@ -546,7 +632,7 @@ TEST(AntivirusStatus, MessageCpuBudgetLeavesTheRestNotScanned) {
   first_infected.insert(first_infected.end(), parts.begin(), parts.end());
   const Scanned f = scan(*l->db, "", mail_with(first_infected), {}, true);
   EXPECT_EQ(f.r.module.status, Status::infected) << describe(f.r.module);
-  EXPECT_TRUE(f.r.limits.has(Limit::av_time));
+  EXPECT_TRUE(f.r.module.limits.has(Limit::av_time));
   ASSERT_FALSE(f.r.module.findings.empty());
   EXPECT_EQ(f.r.module.findings.front().detail, "infected");
 
@@ -572,7 +658,7 @@ TEST(AntivirusStatus, LibclamavLimitsMakeNotScanned) {
     ASSERT_NE(l->db, nullptr);
     const Scanned s = scan(*l->db, "clam.exe", clam);
     EXPECT_EQ(s.r.module.status, Status::not_scanned) << describe(s.r.module);
-    EXPECT_TRUE(s.r.limits.has(Limit::av_scan_size)) << s.r.limits.bits();
+    EXPECT_TRUE(s.r.module.limits.has(Limit::av_scan_size)) << s.r.module.limits.bits();
     for (const Finding& f : s.r.module.findings) EXPECT_NE(f.what, "Unnamed");
     const Scanned txt = scan(*l->db, "small.txt", "just a few words\n");
     EXPECT_EQ(txt.r.module.status, Status::clean) << describe(txt.r.module);
@@ -584,7 +670,7 @@ TEST(AntivirusStatus, LibclamavLimitsMakeNotScanned) {
     ASSERT_NE(l->db, nullptr);
     const Scanned s = scan(*l->db, "clam.exe", clam);
     EXPECT_EQ(s.r.module.status, Status::not_scanned) << describe(s.r.module);
-    EXPECT_TRUE(s.r.limits.has(Limit::av_scan_size)) << s.r.limits.bits();
+    EXPECT_TRUE(s.r.module.limits.has(Limit::av_scan_size)) << s.r.module.limits.bits();
     EXPECT_TRUE(has_finding(s.r.module, "Heuristics.Limits.Exceeded.MaxScanSize", "not_scanned"))
         << describe(s.r.module);
   }
@@ -596,7 +682,7 @@ TEST(AntivirusStatus, LibclamavLimitsMakeNotScanned) {
     ASSERT_NE(l->db, nullptr);
     const Scanned s = scan(*l->db, "clam.arj", read_file(kClamFiles / "clam.arj"));
     EXPECT_EQ(s.r.module.status, Status::not_scanned) << describe(s.r.module);
-    EXPECT_TRUE(s.r.limits.has(Limit::av_recursion)) << s.r.limits.bits();
+    EXPECT_TRUE(s.r.module.limits.has(Limit::av_recursion)) << s.r.module.limits.bits();
     // What the tree took apart is not nested for libclamav: found.
     const Scanned z = scan(*l->db, "clam.zip", read_file(kClamFiles / "clam.zip"));
     EXPECT_EQ(z.r.module.status, Status::infected) << describe(z.r.module);
@@ -609,7 +695,7 @@ TEST(AntivirusStatus, LibclamavLimitsMakeNotScanned) {
     const Scanned s = scan(*l->db, "clam.chm", read_file(kClamFiles / "clam.chm"));
     // CHM: a container only libclamav opens; more files in it than allowed.
     EXPECT_EQ(s.r.module.status, Status::not_scanned) << describe(s.r.module);
-    EXPECT_TRUE(s.r.limits.has(Limit::av_files)) << s.r.limits.bits();
+    EXPECT_TRUE(s.r.module.limits.has(Limit::av_files)) << s.r.module.limits.bits();
   }
 }
 
@@ -621,7 +707,7 @@ TEST(AntivirusStatus, ObjectOverTheDefaultFileLimitIsNotInfected) {
   const std::string big = pseudo_random((50u << 20) + 4096, 7);
   const Scanned s = scan(*l->db, "big.bin", big);
   EXPECT_EQ(s.r.module.status, Status::not_scanned) << describe(s.r.module);
-  EXPECT_TRUE(s.r.limits.has(Limit::av_scan_size)) << s.r.limits.bits();
+  EXPECT_TRUE(s.r.module.limits.has(Limit::av_scan_size)) << s.r.module.limits.bits();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -63,6 +63,35 @@ TEST(Policy, ExampleFileIsTheDefaults) {
       EXPECT_EQ(c.actions.get(m, s).extras.backup, defaults.get(m, s).extras.backup);
     }
   }
+  for (const ksmg::Limit l : ksmg::kAllLimits) {
+    const auto& got = c.actions.get(l);
+    const auto& want = defaults.get(l);
+    ASSERT_TRUE(got.has_value() && want.has_value()) << to_string(l);
+    EXPECT_EQ(got->action, want->action) << to_string(l);
+    EXPECT_EQ(got->extras.backup, want->extras.backup) << to_string(l);
+    EXPECT_EQ(got->extras.quarantine, want->extras.quarantine) << to_string(l);
+  }
+}
+
+TEST(Policy, LimitActionsAreReadByName) {
+  Config c;
+  ConfigError e;
+  ASSERT_TRUE(parse_config(R"(
+[actions.limits]
+header_fields = "deliver"
+archive_members = { action = "reject", notify_admin = true }
+)",
+                           "t.toml", c, e))
+      << e.to_string();
+  EXPECT_EQ(c.actions.get(ksmg::Limit::header_fields)->action, Action::deliver);
+  EXPECT_EQ(c.actions.get(ksmg::Limit::archive_members)->action, Action::reject);
+  EXPECT_TRUE(c.actions.get(ksmg::Limit::archive_members)->extras.notify_admin);
+  // Untouched limits keep their defaults.
+  EXPECT_EQ(c.actions.get(ksmg::Limit::content_params)->action, Action::reject);
+
+  EXPECT_FALSE(parse_config("[actions.limits]\nheader_count = \"reject\"\n", "t.toml", c, e));
+  EXPECT_EQ(e.key, "actions.limits.header_count");
+  EXPECT_NE(e.message.find("unknown limit"), std::string::npos) << e.message;
 }
 
 TEST(Policy, ValuesAreRead) {

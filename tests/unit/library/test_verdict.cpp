@@ -134,6 +134,53 @@ TEST(Verdict, QuarantineComesWithTheDeliveryThatAsksForIt) {
   EXPECT_FALSE(clean.extras.quarantine);
 }
 
+// Issue 17, principle 1: what a limit left unread is never delivered as it is.
+ModuleResult cut_by(std::initializer_list<ksmg::Limit> limits) {
+  ModuleResult r = result(Module::antivirus, Status::not_scanned);
+  for (const ksmg::Limit l : limits) r.limits.add(l);
+  return r;
+}
+
+TEST(VerdictLimits, StructureNoHonestSenderWritesIsRejected) {
+  for (const ksmg::Limit l : kStructureLimits) {
+    const Verdict v = aggregate({cut_by({l})}, ActionTable::defaults());
+    EXPECT_EQ(v.action, Action::reject) << ksmg::to_string(l);
+    EXPECT_TRUE(v.extras.backup) << ksmg::to_string(l);
+  }
+}
+
+TEST(VerdictLimits, VolumeKeepsTheOriginalInQuarantine) {
+  for (const ksmg::Limit l : kVolumeLimits) {
+    const Verdict v = aggregate({cut_by({l})}, ActionTable::defaults());
+    EXPECT_EQ(v.action, Action::deliver) << ksmg::to_string(l);
+    EXPECT_TRUE(v.extras.quarantine) << ksmg::to_string(l);
+    EXPECT_TRUE(v.extras.backup) << ksmg::to_string(l);
+  }
+}
+
+TEST(VerdictLimits, EveryLimitHasADefaultAndTheWorstOfSeveralWins) {
+  const ActionTable t = ActionTable::defaults();
+  for (const ksmg::Limit l : ksmg::kAllLimits)
+    EXPECT_TRUE(t.get(l).has_value()) << ksmg::to_string(l);
+  const Verdict v = aggregate({cut_by({ksmg::Limit::member_size, ksmg::Limit::content_params})}, t);
+  EXPECT_EQ(v.action, Action::reject);
+  EXPECT_TRUE(v.extras.quarantine);  // the extras of both are kept
+}
+
+TEST(VerdictLimits, ALimitWithoutAnEntryFallsBackToNotScanned) {
+  ActionTable t;  // nothing set for limits
+  Decision warn;
+  warn.extras.add_warning = true;
+  t.set(Module::antivirus, Status::not_scanned, warn);
+  const Verdict v = aggregate({cut_by({ksmg::Limit::header_fields})}, t);
+  EXPECT_EQ(v.action, Action::deliver);
+  EXPECT_TRUE(v.extras.add_warning);
+  // A found infection is worse than any limit's decision, and limits never make it better.
+  ModuleResult infected = cut_by({ksmg::Limit::member_size});
+  infected.status = Status::infected;
+  EXPECT_EQ(aggregate({infected}, ActionTable::defaults()).action, Action::reject);
+}
+
 TEST(VerdictHeaders, AttackerBytesNeverBreakTheHeaderBlock) {
   const std::string evil = "x.exe\r\nBcc: victim@example.org\r\n\r\nbody\x01\x7f";
   const Verdict v = aggregate({result(Module::antivirus, Status::infected, {{"1", evil, ""}})},

@@ -52,6 +52,7 @@ json object_json(const Object& o) {
   j["true_type"] = o.true_type.mime_type;
   j["category"] = filetype::to_string(o.true_type.category);
   j["container"] = null_if_empty(o.container);
+  j["password"] = null_if_empty(utf8_or_replaced(o.password));
   j["children"] = o.children.size();
   j["flags"] = names(o.flags);
   j["limits_exceeded"] = names(o.limits);

@@ -171,6 +171,7 @@ class Object:
     size: int
     sha256: str
     container: str            # format it was taken apart as, or ""
+    password: str             # the password from the message's text that opened it, or ""
     flags: list[str]
     limits_exceeded: list[str]
     children: list[int]

@@ -79,6 +79,8 @@ void bind_objects(py::module_& m) {
                              [](const PyObjectRef& o) { return to_str(o.object().sha256); })
       .def_property_readonly("container",
                              [](const PyObjectRef& o) { return to_str(o.object().container); })
+      .def_property_readonly("password",
+                             [](const PyObjectRef& o) { return to_str(o.object().password); })
       .def_property_readonly(
           "flags",
           [](const PyObjectRef& o) { return to_python(frontend::names(o.object().flags)); })

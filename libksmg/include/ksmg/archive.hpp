@@ -19,7 +19,9 @@
 namespace ksmg::archive {
 
 // What one message may spend on unpacking, shared by every container of that message.
-// Not thread-safe: one message is unpacked on one thread.
+// Not thread-safe: one message is unpacked on one thread. A copy is a trial: a reading that may
+// be thrown away runs on a copy, which replaces the original when the reading is kept (the CPU
+// clock, once started, is shared: time spent on a discarded reading stays spent).
 class Budget {
  public:
   explicit Budget(const ScanLimits& limits);
@@ -67,9 +69,26 @@ struct Contents {
                                 // are not members
   bool encrypted = false;       // some member, or the directory itself, is encrypted
   bool corrupted = false;       // the container is broken; members read before the break are kept
-  LimitSet limits;              // archive_members, unpacked_size, unpack_time (container-wide)
+  LimitSet limits;              // archive_members, unpacked_size, unpack_time, password_candidates
   std::string error;            // the reader's message when corrupted, for logs
+  std::string password;  // the candidate that opened an encrypted container; "" when none did
 };
+
+// Where a reader gets passwords for an encrypted container: candidates found in the text of the
+// message that carries it (ordered likeliest first). Asked only once a container turns out
+// encrypted, so a message without one never pays for gathering them.
+class PasswordSource {
+ public:
+  virtual ~PasswordSource() = default;
+  [[nodiscard]] virtual const std::vector<std::string>& candidates() = 0;
+};
+
+// Password candidates written in text of a message (UTF-8: a body, the subject, a file name),
+// likeliest first: what follows a password keyword ("password: X", "pw X", "пароль X", in the
+// languages mail is written in), then quoted strings, then every other short token; each once,
+// at most max_count. Linear in the texts.
+[[nodiscard]] std::vector<std::string> password_candidates(const std::vector<std::string>& texts,
+                                                           std::size_t max_count);
 
 // How a container of a given true type is taken apart.
 enum class Container : std::uint8_t {
@@ -84,7 +103,12 @@ std::string_view to_string(Container c) noexcept;
 
 // Reads an archive or compressed stream with libarchive. A single compressed stream (.gz,
 // .bz2, .xz, ...) gives one member named after the stream's stored name, or "".
-[[nodiscard]] Contents unpack_archive(std::string_view data, Budget& budget);
+// A zip whose central directory and local headers disagree gives the members of both readings.
+// An encrypted container is read again with each of up to max_password_candidates candidates
+// of `passwords` (ZipCrypto and WinZip AES zips: libarchive decrypts nothing else) until one
+// opens it.
+[[nodiscard]] Contents unpack_archive(std::string_view data, Budget& budget,
+                                      PasswordSource* passwords = nullptr);
 // Attachments of a TNEF stream (attachment file names as the sender's client stored them).
 [[nodiscard]] Contents unpack_tnef(std::string_view data, Budget& budget);
 // Objects embedded in an RTF document (\object ... \objdata hex), as their OLE1 native data
@@ -93,8 +117,8 @@ std::string_view to_string(Container c) noexcept;
 // Files inline in an HTML document as base64 "data:" URLs, named "".
 [[nodiscard]] Contents unpack_html_data(std::string_view html, Budget& budget);
 // Dispatches on container_of(type); Container::none gives an empty Contents.
-[[nodiscard]] Contents unpack(std::string_view data, const filetype::TrueType& type,
-                              Budget& budget);
+[[nodiscard]] Contents unpack(std::string_view data, const filetype::TrueType& type, Budget& budget,
+                              PasswordSource* passwords = nullptr);
 
 // What a PDF carries that a gateway acts on; names are matched after #xx name escapes are undone.
 struct PdfFeatures {

@@ -32,6 +32,9 @@ class FlagSet {
  public:
   constexpr void add(Flag f) noexcept { bits_ |= static_cast<std::uint16_t>(f); }
   constexpr void add(FlagSet o) noexcept { bits_ |= o.bits_; }
+  constexpr void remove(Flag f) noexcept {
+    bits_ &= static_cast<std::uint16_t>(~static_cast<std::uint16_t>(f));
+  }
   [[nodiscard]] constexpr bool has(Flag f) const noexcept {
     return (bits_ & static_cast<std::uint16_t>(f)) != 0;
   }

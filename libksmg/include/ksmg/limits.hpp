@@ -49,6 +49,11 @@ struct ScanLimits {
   std::size_t compression_ratio_floor_bytes = 1u << 20;
   // Thread CPU time spent unpacking the containers of one message (unpack_time).
   std::size_t max_unpack_cpu_ms = 3000;
+  // Passwords found in the message's own text that are tried on one encrypted archive, the
+  // likeliest first (a word after "password:" before a quoted string before any short token);
+  // an archive none of them opens while more were found is password_candidates. Each try is
+  // one more reading of the archive, within max_unpack_cpu_ms.
+  std::size_t max_password_candidates = 32;
 
   // Anti-virus (libclamav), per object handed to it: bytes it reads in all, counting what it
   // unpacks itself (av_scan_size); bytes of any one file it looks at (av_scan_size); containers
@@ -83,6 +88,7 @@ enum class Limit : std::uint32_t {
   av_recursion = 1u << 14,
   av_files = 1u << 15,
   av_time = 1u << 16,
+  password_candidates = 1u << 17,
 };
 
 class LimitSet {
@@ -108,7 +114,7 @@ inline constexpr Limit kAllLimits[] = {
     Limit::member_size,     Limit::compression_ratio,
     Limit::unpack_time,     Limit::av_scan_size,
     Limit::av_recursion,    Limit::av_files,
-    Limit::av_time,
+    Limit::av_time,         Limit::password_candidates,
 };
 
 // Position of a limit in kAllLimits (its bit number), for tables indexed by limit.

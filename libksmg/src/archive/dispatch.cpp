@@ -37,10 +37,11 @@ Container container_of(const filetype::TrueType& type) noexcept {
   return Container::none;
 }
 
-Contents unpack(std::string_view data, const filetype::TrueType& type, Budget& budget) {
+Contents unpack(std::string_view data, const filetype::TrueType& type, Budget& budget,
+                PasswordSource* passwords) {
   switch (container_of(type)) {
     case Container::archive:
-      return unpack_archive(data, budget);
+      return unpack_archive(data, budget, passwords);
     case Container::tnef:
       return unpack_tnef(data, budget);
     case Container::rtf:

@@ -6,6 +6,11 @@
 // recover from (a skip inside tar.gz or a solid 7z decompresses everything it skips) stop the
 // whole container; only where a skip is known to be cheap (seekable zip, uncompressed tar...)
 // does reading go on with the next member.
+//
+// Two readings are made where one is not enough: a zip whose central directory and local
+// headers disagree is read both ways (the members of the second reading that the first did not
+// give are added), and an encrypted container is read again with each password the message
+// offers until one opens it.
 #include <archive.h>
 #include <archive_entry.h>
 #include <locale.h>
@@ -22,6 +27,7 @@
 
 #include "archive/members.hpp"
 #include "core/utf8.hpp"
+#include "filetype/zip.hpp"
 #include "ksmg/archive.hpp"
 #include "ksmg/mime.hpp"
 
@@ -36,6 +42,10 @@ using detail::kMaxMemberNameBytes;
 // Header reads that may fail (ARCHIVE_RETRY / ARCHIVE_FAILED) in a row before the container is
 // given up: a reader that keeps failing without advancing must not loop.
 constexpr int kMaxHeaderFailures = 16;
+// More bytes other than zero than any empty container of a format read here holds (an empty
+// zip is 22 bytes, an empty 7z 32, an empty RAR5 about 50, an empty tar only zeros): a container
+// of this much that gives no entry at all hides what it holds from libarchive.
+constexpr std::size_t kEmptyContainerBytes = 256;
 
 // ---------------------------------------------------------------------------------------------
 // What libarchive is allowed to read.
@@ -445,11 +455,27 @@ class Utf8Locale {
   locale_t old_ = static_cast<locale_t>(0);
 };
 
+// Bytes other than zero in d, counted up to `enough`.
+std::size_t nonzero_bytes(std::string_view d, std::size_t enough) noexcept {
+  std::size_t n = 0;
+  for (const char c : d)
+    if (c != 0 && ++n >= enough) break;
+  return n;
+}
+
+// How libarchive is set up for one reading.
+enum class Mode : std::uint8_t {
+  all,            // every format of kFormats; a zip by its central directory when it has one
+  raw_only,       // the input as one compressed stream (see unpack_archive)
+  zip_streaming,  // a zip by its local headers, from the start, as a streaming reader would
+};
+
 class Reader {
  public:
-  // raw_only: read the input as one compressed stream (see unpack_archive).
-  Reader(std::string_view data, Budget& budget, bool raw_only = false)
-      : data_(data), budget_(budget), raw_only_(raw_only) {
+  // passphrase: tried on encrypted entries (nullptr: they are flagged, not read).
+  Reader(std::string_view data, Budget& budget, Mode mode = Mode::all,
+         const char* passphrase = nullptr)
+      : data_(data), budget_(budget), mode_(mode), passphrase_(passphrase) {
     const ScanLimits& l = budget.limits();
     ratio_cap_ = data.size() != 0 && l.max_compression_ratio > SIZE_MAX / data.size()
                      ? SIZE_MAX
@@ -483,8 +509,10 @@ class Reader {
     struct archive* a = holder.get();
     if (a == nullptr) return;
     const Registrable& reg = registrable();
-    if (raw_only_) {
+    if (mode_ == Mode::raw_only) {
       archive_read_support_format_raw(a);
+    } else if (mode_ == Mode::zip_streaming) {
+      archive_read_support_format_zip_streamable(a);
     } else {
       for (std::size_t i = 0; i < kFormats.size(); ++i)
         if (reg.format[i]) kFormats[i](a);
@@ -498,7 +526,8 @@ class Reader {
     archive_read_set_callback_data(a, &src_);
     archive_read_set_read_callback(a, read_cb);
     archive_read_set_skip_callback(a, skip_cb);
-    archive_read_set_seek_callback(a, seek_cb);
+    if (mode_ != Mode::zip_streaming) archive_read_set_seek_callback(a, seek_cb);
+    if (passphrase_ != nullptr && archive_read_add_passphrase(a, passphrase_) != ARCHIVE_OK) return;
     if (archive_read_open1(a) < ARCHIVE_WARN) {
       // No format bid at all ("Unrecognized archive format"), or a filter that could not
       // start: either way nothing here is a container libarchive reads.
@@ -520,7 +549,10 @@ class Reader {
         first = false;
         if (!name_format(a)) return;  // a bare stream that is not compressed: not a container
       }
-      if (r == ARCHIVE_EOF) break;
+      if (r == ARCHIVE_EOF) {
+        note_silent_stop(a);
+        break;
+      }
       if (r == ARCHIVE_RETRY || r == ARCHIVE_FAILED) {
         if (r == ARCHIVE_FAILED) note_failure(a, out_);
         if (++failures > kMaxHeaderFailures || !cheap_skip_) break;
@@ -533,7 +565,37 @@ class Reader {
       failures = 0;
       if (entry(a, e) == Next::stop) break;
     }
-    if (archive_read_has_encrypted_entries(a) > 0) out_.encrypted = true;
+    // With a passphrase, an entry it did not decrypt has said so (note_failure).
+    if (passphrase_ == nullptr && archive_read_has_encrypted_entries(a) > 0) out_.encrypted = true;
+  }
+
+  // libarchive ended without an error. It may still have stopped short of what the container
+  // holds: no entry at all from more bytes than an empty container has, or (where the format's
+  // read position says how far it read: tar, cpio and ar) data after the end mark. Such a
+  // container is corrupted, so that it also goes to a scanner that parses it its own way. Only
+  // where no filter sits between the input and the format are the input's bytes the format's
+  // (a compressed tar that gives no entry is hides_a_stream's case).
+  void note_silent_stop(struct archive* a) {
+    if (raw_ || out_.corrupted || out_.encrypted || archive_filter_count(a) != 1) return;
+    if (entries_ == 0 && nonzero_bytes(data_, kEmptyContainerBytes) >= kEmptyContainerBytes) {
+      out_.corrupted = true;
+      out_.error = "no entry found in the container";
+      return;
+    }
+    switch (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) {
+      case ARCHIVE_FORMAT_TAR:
+      case ARCHIVE_FORMAT_CPIO:
+      case ARCHIVE_FORMAT_AR:
+        break;
+      default:
+        return;
+    }
+    const std::int64_t read = archive_filter_bytes(a, 0);
+    if (read >= 0 && static_cast<std::uint64_t>(read) < data_.size() &&
+        nonzero_bytes(data_.substr(static_cast<std::size_t>(read)), 1) != 0) {
+      out_.corrupted = true;
+      out_.error = "data after the end of the archive";
+    }
   }
 
   // Sets out_.format after the first header read; false when the input is not a container.
@@ -610,8 +672,10 @@ class Reader {
     Member& m = out_.members.emplace_back();
     m.name = raw_ ? raw_name_ : entry_name(e);
     if (size > 0) m.declared_size = static_cast<std::uint64_t>(size);
-    if (archive_entry_is_encrypted(e) != 0 ||
-        (index < rar5_encrypted_.size() && rar5_encrypted_[index])) {
+    // libarchive decrypts only zip entries (ZipCrypto, WinZip AES), with the passphrase given;
+    // RAR5 data it does not even know to be encrypted.
+    const bool rar5_encrypted = index < rar5_encrypted_.size() && rar5_encrypted_[index];
+    if (rar5_encrypted || (archive_entry_is_encrypted(e) != 0 && passphrase_ == nullptr)) {
       m.encrypted = true;
       out_.encrypted = true;
       return Next::go_on;  // its data is not read; skipping it decrypts nothing
@@ -712,7 +776,8 @@ class Reader {
   Contents out_;
   std::size_t ratio_cap_ = 0;
   bool cheap_skip_ = false;
-  bool raw_only_ = false;
+  Mode mode_ = Mode::all;
+  const char* passphrase_ = nullptr;
   bool raw_ = false;
   bool empty_tar_candidate_ = false;
   std::string raw_name_;
@@ -721,13 +786,82 @@ class Reader {
   std::unique_ptr<char[]> block_;
 };
 
-}  // namespace
+// The members of `other` that `c` does not have (same name and same bytes) are added to it,
+// with the limits `other` met; true when it added any.
+bool add_missing_members(Contents& c, Contents&& other) {
+  const std::size_t before = c.members.size();
+  for (Member& m : other.members) {
+    const bool known =
+        std::any_of(c.members.begin(), c.members.begin() + before, [&](const Member& k) {
+          return k.name == m.name && k.data == m.data && k.encrypted == m.encrypted;
+        });
+    if (!known) c.members.push_back(std::move(m));
+  }
+  c.encrypted = c.encrypted || other.encrypted;
+  c.limits.add(other.limits);
+  return c.members.size() != before;
+}
 
-Contents unpack_archive(std::string_view data, Budget& budget) {
-  Reader reader(data, budget);
+// One reading of the container, with at most one passphrase.
+//
+// A zip is read by its central directory, up to its end record wherever that is, and, when the
+// local headers tell another story (zip_layout), also by them from the start: mail clients and
+// unpackers disagree on which to believe, so whatever either shows is scanned. Readings that
+// give different members make the zip corrupted, so that it also goes to a scanner with a zip
+// parser of its own.
+Contents read_once(std::string_view data, Budget& budget, const char* passphrase) {
+  std::string_view directory_view = data;
+  bool both_views = false;
+  if (data.starts_with("PK\x03\x04")) {
+    const filetype::detail::ZipLayout layout = filetype::detail::zip_layout(data);
+    // Without a directory the first reading is already the local headers' one.
+    both_views = layout.directory_found && !layout.agrees;
+    if (layout.directory_found) directory_view = data.substr(0, layout.directory_end);
+  }
+  Reader reader(directory_view, budget, Mode::all, passphrase);
   Contents c = reader.run();
   // Read again as a bare stream, one member (the first pass took no member and no byte).
-  if (reader.hides_a_stream()) return Reader(data, budget, true).run();
+  if (reader.hides_a_stream()) return Reader(data, budget, Mode::raw_only).run();
+  if (both_views &&
+      add_missing_members(c, Reader(data, budget, Mode::zip_streaming, passphrase).run())) {
+    c.corrupted = true;
+    if (c.error.empty()) c.error = "central directory and local headers list different members";
+  }
+  return c;
+}
+
+// A reading with a password opened the container: nothing in it is still encrypted, and no
+// damage appeared that the reading without one did not show (a wrong ZipCrypto password
+// passes its one-byte check once in 256 tries, then fails the CRC).
+bool opened(const Contents& with, const Contents& without) noexcept {
+  return !with.encrypted && (!with.corrupted || without.corrupted);
+}
+
+}  // namespace
+
+Contents unpack_archive(std::string_view data, Budget& budget, PasswordSource* passwords) {
+  (void)budget.out_of_time();  // starts the clock, so that trial copies share it
+  const Budget before = budget;
+  Contents c = read_once(data, budget, nullptr);
+  // libarchive 3.6 decrypts zips only: a 7z or RAR password would open nothing.
+  if (!c.encrypted || passwords == nullptr || c.format != "zip" || c.limits.has(Limit::unpack_time))
+    return c;
+  const std::vector<std::string>& candidates = passwords->candidates();
+  const std::size_t tries = std::min(candidates.size(), budget.limits().max_password_candidates);
+  for (std::size_t k = 0; k < tries; ++k) {
+    Budget trial = before;
+    Contents t = read_once(data, trial, candidates[k].c_str());
+    if (opened(t, c)) {
+      t.password = candidates[k];
+      budget = trial;
+      return t;
+    }
+    if (t.limits.has(Limit::unpack_time)) {
+      c.limits.add(Limit::unpack_time);
+      return c;
+    }
+  }
+  if (candidates.size() > tries) c.limits.add(Limit::password_candidates);
   return c;
 }
 

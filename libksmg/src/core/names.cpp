@@ -98,6 +98,8 @@ std::string_view to_string(Limit l) noexcept {
       return "av_files";
     case Limit::av_time:
       return "av_time";
+    case Limit::password_candidates:
+      return "password_candidates";
   }
   return "unknown_limit";
 }

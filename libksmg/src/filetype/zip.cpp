@@ -1,7 +1,10 @@
 // zip.cpp — owns the ZIP reader behind true-type detection: entry names from the central
 // directory (or, when that is missing or cut, from the local headers), the stored "mimetype" of
 // ODF/EPUB, and a bounded inflate of OOXML's [Content_Types].xml. libmagic names .docm/.xlsm
-// plain docx/xlsx; the content types (macroEnabled, vbaProject) tell the truth.
+// plain docx/xlsx; the content types (macroEnabled, vbaProject) tell the truth. Also owns
+// zip_layout: whether the central directory and the local headers tell the same entries.
+#include "filetype/zip.hpp"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -28,18 +31,27 @@ struct Entry {
   std::uint32_t local_offset = 0;
 };
 
-// End of central directory record: searched backwards over the comment's maximum length.
-std::size_t find_eocd(std::string_view d) noexcept {
+// Where zip readers look for the end of central directory record: backwards over the comment's
+// maximum length (where the format puts it, and all libarchive's seekable reader searches), or
+// anywhere before that (7-Zip and others search further when data follows the archive).
+enum class EocdSearch : std::uint8_t { comment_range, whole_input };
+
+std::size_t find_eocd(std::string_view d, EocdSearch search = EocdSearch::comment_range) noexcept {
   if (d.size() < kEocdSize) return std::string_view::npos;
-  const std::size_t lowest = d.size() > kEocdSize + 0xFFFF ? d.size() - kEocdSize - 0xFFFF : 0;
+  const std::size_t lowest = search == EocdSearch::whole_input || d.size() <= kEocdSize + 0xFFFF
+                                 ? 0
+                                 : d.size() - kEocdSize - 0xFFFF;
   for (std::size_t i = d.size() - kEocdSize + 1; i-- > lowest;)
     if (d.compare(i, 4, "PK\x05\x06") == 0) return i;
   return std::string_view::npos;
 }
 
-// Entries from the central directory; false when it is absent or inconsistent.
-bool central_directory(std::string_view d, std::vector<Entry>& out) {
-  const std::size_t eocd = find_eocd(d);
+// Entries from the central directory ending in the end record at `eocd`; false when it is
+// absent or inconsistent. `complete`, when given, says whether exactly the number of entries
+// the end record announces were read and they end where the end record begins.
+bool central_directory(std::string_view d, std::size_t eocd, std::vector<Entry>& out,
+                       bool* complete = nullptr) {
+  if (complete != nullptr) *complete = false;
   if (eocd == std::string_view::npos) return false;
   const std::size_t count = le16(d, eocd + 10);
   const std::size_t cd_offset = le32(d, eocd + 16);
@@ -60,6 +72,7 @@ bool central_directory(std::string_view d, std::vector<Entry>& out) {
     out.push_back(e);
     at += 46 + name_len + extra_len + comment_len;
   }
+  if (complete != nullptr) *complete = out.size() == count && at == eocd;
   return !out.empty();
 }
 
@@ -150,13 +163,54 @@ void set(TrueType& t, std::string_view mime, Category c) {
   t.category = c;
 }
 
+// Bytes of the data descriptor that follows the data of an entry with flag bit 3: CRC and two
+// 32-bit sizes, with or without the optional "PK\7\8" signature (ZIP64 descriptors, with 64-bit
+// sizes, read as a disagreement: the caller then reads both views).
+std::size_t descriptor_size(std::string_view d, std::size_t at) noexcept {
+  return d.compare(at, 4, "PK\x07\x08") == 0 ? 16 : 12;
+}
+
+// True when the local headers, walked from the start with the sizes the central directory
+// gives, are exactly the entries the central directory lists, back to back, ending where the
+// directory begins.
+bool local_headers_match(std::string_view d, std::vector<Entry> entries, std::size_t cd_offset) {
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.local_offset < b.local_offset; });
+  std::size_t at = 0;
+  for (const Entry& e : entries) {
+    if (e.local_offset != at || at + 30 > d.size() || d.compare(at, 4, "PK\x03\x04") != 0)
+      return false;
+    const std::size_t name_len = le16(d, at + 26);
+    const std::size_t end = at + 30 + name_len + le16(d, at + 28) + std::size_t{e.compressed};
+    if (end > d.size() || d.substr(at + 30, name_len) != e.name) return false;
+    at = (e.flags & 0x0008) != 0 ? end + descriptor_size(d, end) : end;
+  }
+  return at == cd_offset;
+}
+
 }  // namespace
+
+ZipLayout zip_layout(std::string_view d) {
+  ZipLayout layout;
+  const std::size_t eocd = find_eocd(d, EocdSearch::whole_input);
+  if (eocd == std::string_view::npos) return layout;
+  std::vector<Entry> entries;
+  bool complete = false;
+  const bool listed = central_directory(d, eocd, entries, &complete);
+  // An empty archive is an end record alone.
+  if (!listed && !(le16(d, eocd + 10) == 0 && le32(d, eocd + 16) == eocd)) return layout;
+  layout.directory_found = true;
+  layout.directory_end = std::min(d.size(), eocd + kEocdSize + le16(d, eocd + 20));
+  layout.agrees = complete && layout.directory_end == d.size() &&
+                  local_headers_match(d, std::move(entries), le32(d, eocd + 16));
+  return layout;
+}
 
 void classify_zip(std::string_view d, TrueType& t) {
   t.source = Source::zip;
   set(t, "application/zip", Category::archive);
   std::vector<Entry> entries;
-  if (!central_directory(d, entries)) {
+  if (!central_directory(d, find_eocd(d), entries)) {
     t.truncated = true;
     local_headers(d, entries);
   }

@@ -1,6 +1,7 @@
 // tree.cpp — owns building the ObjectTree: MIME leaves, messages embedded in objects, uuencoded
 // blocks in text, and the members of archives and compound objects, each typed, hashed and
-// flagged, under one archive::Budget per message.
+// flagged, under one archive::Budget per message; and the message's text that an encrypted
+// archive's password may be read from.
 //
 // Objects are appended in document order (a container, then everything inside it, then its next
 // sibling), so the builder recurses; the recursion is bounded by max_archive_depth because every
@@ -51,9 +52,45 @@ void add_limits(Object& o, LimitSet l) {
 
 }  // namespace
 
-class TreeBuilder {
+// The file name without its last extension: "invoice_pw_1234" of "invoice_pw_1234.zip".
+std::string_view name_stem(std::string_view name) noexcept {
+  const std::size_t dot = name.rfind('.');
+  return dot == std::string_view::npos || dot == 0 ? name : name.substr(0, dot);
+}
+
+class TreeBuilder final : public archive::PasswordSource {
  public:
   TreeBuilder(ObjectTree& tree, const ScanLimits& limits) : tree_(tree), budget_(limits) {}
+
+  // Where passwords come from: the message (its subject, the text of its text parts, its file
+  // names), or the name of a file scanned alone.
+  void read_passwords_from(const mime::Message& m) { password_message_ = &m; }
+  void read_passwords_from(std::string_view file_name) { password_file_name_ = file_name; }
+
+  // Gathered on the first encrypted archive of the message, once.
+  const std::vector<std::string>& candidates() override {
+    if (passwords_gathered_) return passwords_;
+    passwords_gathered_ = true;
+    std::vector<std::string> texts;
+    const auto add_name = [&texts](std::string_view name) {
+      if (name.empty()) return;
+      texts.emplace_back(name);
+      if (name_stem(name).size() != name.size()) texts.emplace_back(name_stem(name));
+    };
+    add_name(password_file_name_);
+    if (const mime::Message* m = password_message_; m != nullptr) {
+      if (const mime::HeaderField* subject = m->header("Subject"); subject != nullptr)
+        texts.push_back(subject->decoded());
+      for (const mime::Part& p : m->parts()) {
+        if (!p.is_leaf()) continue;
+        add_name(p.filename);
+        if (p.is_text()) texts.push_back(m->text(p, true).data);
+      }
+    }
+    // One more than is tried, so that the reader can tell when it left some untried.
+    passwords_ = archive::password_candidates(texts, budget_.limits().max_password_candidates + 1);
+    return passwords_;
+  }
 
   // Adds every leaf of `m` under `parent` (kNoObject: top level), paths starting with `prefix`.
   void add_message(const mime::Message& m, std::uint32_t parent, std::uint32_t depth,
@@ -262,10 +299,13 @@ class TreeBuilder {
 
   void expand_container(std::uint32_t i) {
     archive::Contents contents =
-        archive::unpack(tree_.objects_[i].data, tree_.objects_[i].true_type, budget_);
+        archive::unpack(tree_.objects_[i].data, tree_.objects_[i].true_type, budget_, this);
     {
       Object& o = tree_.objects_[i];
       o.container = contents.format;
+      // The entries the type detector saw encrypted were opened with a password.
+      o.password = std::move(contents.password);
+      if (!o.password.empty()) o.flags.remove(Flag::encrypted);
       if (contents.encrypted) o.flags.add(Flag::encrypted);
       if (contents.corrupted) o.flags.add(Flag::corrupted);
       add_limits(o, contents.limits);
@@ -297,12 +337,17 @@ class TreeBuilder {
   archive::Budget budget_;
   filetype::Detector detector_;
   bool bomb_seen_ = false;
+  const mime::Message* password_message_ = nullptr;
+  std::string_view password_file_name_;
+  bool passwords_gathered_ = false;
+  std::vector<std::string> passwords_;
 };
 
 ObjectTree ObjectTree::of_message(const mime::Message& message) {
   ObjectTree tree;
   tree.message_limits_ = message.all_limits();
   TreeBuilder b(tree, message.scan_limits());
+  b.read_passwords_from(message);
   b.add_message(message, kNoObject, 0, "");
   b.finish();
   return tree;
@@ -312,6 +357,7 @@ ObjectTree ObjectTree::of_file(std::string_view name, std::string_view bytes,
                                const ScanLimits& limits) {
   ObjectTree tree;
   TreeBuilder b(tree, limits);
+  b.read_passwords_from(name);
   b.add_file(name, bytes);
   b.finish();
   return tree;

@@ -28,7 +28,7 @@ struct LimitKey {
   bool bytes;  // accepts "64M"-style sizes
 };
 
-constexpr std::array<LimitKey, 21> kLimitKeys{{
+constexpr std::array<LimitKey, 22> kLimitKeys{{
     {"max_message_bytes", &ScanLimits::max_message_bytes, true},
     {"max_header_line_bytes", &ScanLimits::max_header_line_bytes, true},
     {"max_header_fields", &ScanLimits::max_header_fields, false},
@@ -44,6 +44,7 @@ constexpr std::array<LimitKey, 21> kLimitKeys{{
     {"max_compression_ratio", &ScanLimits::max_compression_ratio, false},
     {"compression_ratio_floor_bytes", &ScanLimits::compression_ratio_floor_bytes, true},
     {"max_unpack_cpu_ms", &ScanLimits::max_unpack_cpu_ms, false},
+    {"max_password_candidates", &ScanLimits::max_password_candidates, false},
     {"max_av_scan_bytes", &ScanLimits::max_av_scan_bytes, true},
     {"max_av_file_bytes", &ScanLimits::max_av_file_bytes, true},
     {"max_av_recursion", &ScanLimits::max_av_recursion, false},

@@ -7,6 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -20,15 +21,19 @@
 #include <string>
 #include <vector>
 
+#include "filetype/zip.hpp"
 #include "ksmg/archive.hpp"
 #include "ksmg/hash.hpp"
 #include "ksmg/mime.hpp"
+#include "test_archive_writer.hpp"
 #include "test_cpu_time.hpp"
 #include "test_data.hpp"
 
 namespace {
 
 using ksmg::test::read_file;
+using ksmg::test::write_archive;
+using ArchiveEntry = ksmg::test::ArchiveEntry;
 
 using ksmg::Limit;
 using ksmg::ScanLimits;
@@ -413,56 +418,6 @@ TEST(ArchiveReaderTruetype, FormatNames) {
 // ---------------------------------------------------------------------------------------------
 // Archives written here with libarchive's writer.
 
-la_ssize_t append_cb(struct archive*, void* ud, const void* buf, size_t n) {
-  static_cast<std::string*>(ud)->append(static_cast<const char*>(buf), n);
-  return static_cast<la_ssize_t>(n);
-}
-
-struct Entry {
-  std::string name;
-  std::size_t zeros = 0;  // size of a member of zeros, written in 1 MiB blocks
-  std::string bytes;      // or these bytes
-};
-
-// format: "zip", "tar", "raw", "7z"; filter: ARCHIVE_FILTER_NONE or a compression filter.
-std::string write_archive(const std::string& format, int filter, const std::vector<Entry>& es) {
-  std::string out;
-  struct archive* a = archive_write_new();
-  if (format == "zip") {
-    EXPECT_EQ(archive_write_set_format_zip(a), ARCHIVE_OK);
-  } else if (format == "tar") {
-    EXPECT_EQ(archive_write_set_format_gnutar(a), ARCHIVE_OK);
-  } else if (format == "7z") {
-    EXPECT_EQ(archive_write_set_format_7zip(a), ARCHIVE_OK);
-  } else {
-    EXPECT_EQ(archive_write_set_format_raw(a), ARCHIVE_OK);
-  }
-  if (filter != ARCHIVE_FILTER_NONE) {
-    EXPECT_EQ(archive_write_add_filter(a, filter), ARCHIVE_OK);
-  }
-  archive_write_set_bytes_in_last_block(a, 1);
-  EXPECT_EQ(archive_write_open2(a, &out, nullptr, append_cb, nullptr, nullptr), ARCHIVE_OK);
-  const std::string zeros(1u << 20, '\0');
-  for (const Entry& e : es) {
-    struct archive_entry* ae = archive_entry_new();
-    archive_entry_set_pathname(ae, e.name.c_str());
-    archive_entry_set_filetype(ae, AE_IFREG);
-    archive_entry_set_perm(ae, 0644);
-    archive_entry_set_size(ae, static_cast<la_int64_t>(e.zeros + e.bytes.size()));
-    EXPECT_GE(archive_write_header(a, ae), ARCHIVE_WARN) << archive_error_string(a);
-    for (std::size_t left = e.zeros; left > 0;) {
-      const std::size_t n = std::min(left, zeros.size());
-      EXPECT_EQ(archive_write_data(a, zeros.data(), n), static_cast<la_ssize_t>(n));
-      left -= n;
-    }
-    if (!e.bytes.empty()) archive_write_data(a, e.bytes.data(), e.bytes.size());
-    archive_entry_free(ae);
-  }
-  EXPECT_EQ(archive_write_close(a), ARCHIVE_OK);
-  archive_write_free(a);
-  return out;
-}
-
 std::string random_bytes(std::size_t n, unsigned seed) {
   std::mt19937 rng(seed);
   std::string s(n, '\0');
@@ -531,7 +486,7 @@ TEST(ArchiveReaderBombs, TarGzOfManyBigMembersStopsAtTheFirst) {
   // 4 x 10 MiB: each over max_member_bytes (6 MiB) but under the ratio cap of the whole.
   ScanLimits l = scaled_limits();
   l.compression_ratio_floor_bytes = 64u << 20;
-  std::vector<Entry> es;
+  std::vector<ArchiveEntry> es;
   for (int i = 0; i < 4; ++i) es.push_back({"z" + std::to_string(i), 10u << 20, {}});
   const Contents c = unpack(write_archive("tar", ARCHIVE_FILTER_GZIP, es), l);
   ASSERT_EQ(c.members.size(), 1u) << describe(c);
@@ -595,7 +550,7 @@ TEST(ArchiveReaderLimits, MemberSizeStopsACompressedStream) {
 TEST(ArchiveReaderLimits, ArchiveMembers) {
   ScanLimits l;
   l.max_archive_members = 3;
-  std::vector<Entry> es;
+  std::vector<ArchiveEntry> es;
   for (int i = 0; i < 5; ++i) es.push_back({"m" + std::to_string(i), 0, "x"});
   Budget b(l);
   const Contents c = unpack_archive(write_archive("zip", ARCHIVE_FILTER_NONE, es), b);
@@ -647,7 +602,7 @@ TEST(ArchiveReaderLimits, CompressionRatioUsesTheWholeContainer) {
 TEST(ArchiveReaderLimits, UnpackTime) {
   ScanLimits l;
   l.max_unpack_cpu_ms = 0;
-  std::vector<Entry> es;
+  std::vector<ArchiveEntry> es;
   for (int i = 0; i < 64; ++i) es.push_back({"m" + std::to_string(i), 0, "x"});
   const Contents c = unpack(write_archive("zip", ARCHIVE_FILTER_NONE, es), l);
   EXPECT_TRUE(c.limits.has(Limit::unpack_time)) << describe(c);
@@ -734,6 +689,170 @@ TEST(ArchiveReaderNames, InvalidUtf8AndLongNames) {
   EXPECT_EQ(c.members[0].name, "bad\xEF\xBF\xBD\xEF\xBF\xBD-\xEF\xBF\xBD(.txt");
   EXPECT_EQ(c.members[1].name, std::string(1024, 'a'));
   EXPECT_EQ(c.members[2].name, "d\xc3\xa9j\xc3\xa0");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 17, principle 6: what libarchive stops on silently is corrupted; a zip whose central
+// directory and local headers disagree is read both ways.
+
+TEST(ArchiveReaderSilentStop, ContainerWithoutAnyEntryIsCorrupted) {
+  // Found by fuzz_objects: libarchive 3.6.2 reads this 731-byte RAR5 as an empty archive.
+  const Contents c = unpack(
+      read_file(kData / "fuzz" / "fuzz_objects" / "2b7d7f6ffa5f6567804157f5a2a7c8210ddb66b5"));
+  EXPECT_EQ(c.format, "rar5") << describe(c);
+  EXPECT_TRUE(c.members.empty()) << describe(c);
+  EXPECT_TRUE(c.corrupted) << describe(c);
+  EXPECT_FALSE(c.error.empty());
+  // Empty containers stay what they are.
+  for (const std::string format : {"zip", "tar", "7z"}) {
+    const Contents e = unpack(write_archive(format, ARCHIVE_FILTER_NONE, {}));
+    EXPECT_FALSE(e.corrupted) << format << ": " << describe(e);
+  }
+}
+
+TEST(ArchiveReaderSilentStop, DataAfterTheEndOfATarIsCorrupted) {
+  const std::string first = write_archive("tar", ARCHIVE_FILTER_NONE, {{"a.txt", 0, "first"}});
+  const std::string second = write_archive("tar", ARCHIVE_FILTER_NONE, {{"b.exe", 0, "MZ..."}});
+  const Contents c = unpack(first + second);
+  EXPECT_EQ(c.format, "tar") << describe(c);
+  EXPECT_TRUE(c.corrupted) << describe(c);
+  // Padding after the end mark is zeros: nothing hidden.
+  const Contents padded = unpack(first + std::string(10240, '\0'));
+  EXPECT_FALSE(padded.corrupted) << describe(padded);
+  ASSERT_EQ(padded.members.size(), 1u);
+}
+
+// Zips put together record by record (stored members), so that the central directory can say
+// something else than the local headers.
+std::uint32_t crc_of(const std::string& d) {
+  return static_cast<std::uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(d.data()), static_cast<uInt>(d.size())));
+}
+void put16(std::string& o, std::uint32_t v) {
+  o += static_cast<char>(v & 0xFF);
+  o += static_cast<char>((v >> 8) & 0xFF);
+}
+void put32(std::string& o, std::uint32_t v) {
+  put16(o, v & 0xFFFF);
+  put16(o, v >> 16);
+}
+struct ZipFile {
+  std::string name, data;
+};
+std::string local_record(const ZipFile& f) {
+  std::string o = "PK\x03\x04";
+  put16(o, 10);  // version needed
+  put16(o, 0);   // flags
+  put16(o, 0);   // stored
+  put32(o, 0);   // time, date
+  put32(o, crc_of(f.data));
+  put32(o, static_cast<std::uint32_t>(f.data.size()));
+  put32(o, static_cast<std::uint32_t>(f.data.size()));
+  put16(o, static_cast<std::uint32_t>(f.name.size()));
+  put16(o, 0);
+  return o + f.name + f.data;
+}
+std::string central_record(const ZipFile& f, std::size_t local_offset) {
+  std::string o = "PK\x01\x02";
+  put16(o, 20);
+  put16(o, 10);
+  put16(o, 0);
+  put16(o, 0);
+  put32(o, 0);
+  put32(o, crc_of(f.data));
+  put32(o, static_cast<std::uint32_t>(f.data.size()));
+  put32(o, static_cast<std::uint32_t>(f.data.size()));
+  put16(o, static_cast<std::uint32_t>(f.name.size()));
+  put32(o, 0);  // extra, comment lengths
+  put32(o, 0);  // disk, internal attributes
+  put32(o, 0);  // external attributes
+  put32(o, static_cast<std::uint32_t>(local_offset));
+  return o + f.name;
+}
+std::string end_record(std::size_t count, std::size_t cd_size, std::size_t cd_offset) {
+  std::string o = "PK\x05\x06";
+  put32(o, 0);
+  put16(o, static_cast<std::uint32_t>(count));
+  put16(o, static_cast<std::uint32_t>(count));
+  put32(o, static_cast<std::uint32_t>(cd_size));
+  put32(o, static_cast<std::uint32_t>(cd_offset));
+  put16(o, 0);
+  return o;
+}
+// `bytes` is the local part (records and anything between); `listed` the files the central
+// directory names, at the given offsets.
+std::string with_directory(const std::string& bytes,
+                           const std::vector<std::pair<ZipFile, std::size_t>>& listed) {
+  std::string cd;
+  for (const auto& [f, at] : listed) cd += central_record(f, at);
+  return bytes + cd + end_record(listed.size(), cd.size(), bytes.size());
+}
+std::set<std::string> names_of(const Contents& c) {
+  std::set<std::string> n;
+  for (const auto& m : c.members) n.insert(m.name);
+  return n;
+}
+
+const ZipFile kA{"a.txt", "the member both views list"};
+const ZipFile kHidden{"hidden.exe", "MZ a member one view does not list"};
+const ZipFile kB{"b.txt", "another listed member"};
+
+TEST(ArchiveReaderZipViews, AgreeingZipsAreReadOnce) {
+  for (const char* f : {"test_compat_zip_1.zip", "test_read_format_zip_comment_stored_1.zip",
+                        "test_read_format_zip_symlink.zip"}) {
+    EXPECT_TRUE(ksmg::filetype::detail::zip_layout(read_file(kLibarchive / f)).agrees) << f;
+  }
+  for (const char* f : {"ft_fixture.zip", "ft_fixture.docx", "ft_fixture.jar", "ft_fixture.epub"})
+    EXPECT_TRUE(ksmg::filetype::detail::zip_layout(read_file(kData / "truetype" / f)).agrees) << f;
+  // What libarchive's zip writer makes (data descriptors after each member).
+  EXPECT_TRUE(ksmg::filetype::detail::zip_layout(
+                  write_archive("zip", ARCHIVE_FILTER_NONE, {{"a", 0, "aaa"}, {"b", 0, "bbb"}}))
+                  .agrees);
+  const std::string plain = with_directory(local_record(kA), {{kA, 0}});
+  EXPECT_TRUE(ksmg::filetype::detail::zip_layout(plain).agrees);
+  const Contents c = unpack(plain);
+  EXPECT_EQ(names_of(c), (std::set<std::string>{"a.txt"}));
+  EXPECT_FALSE(c.corrupted) << describe(c);
+}
+
+TEST(ArchiveReaderZipViews, LocalHeaderTheDirectoryDoesNotListIsRead) {
+  // The directory lists a.txt only; a reader of local headers also shows hidden.exe.
+  const std::string la = local_record(kA);
+  const std::string zip = with_directory(la + local_record(kHidden), {{kA, 0}});
+  EXPECT_FALSE(ksmg::filetype::detail::zip_layout(zip).agrees);
+  const Contents c = unpack(zip);
+  EXPECT_EQ(names_of(c), (std::set<std::string>{"a.txt", "hidden.exe"})) << describe(c);
+  EXPECT_TRUE(c.corrupted) << describe(c);
+  for (const auto& m : c.members)
+    if (m.name == "hidden.exe") {
+      EXPECT_EQ(m.data, kHidden.data);
+    }
+}
+
+TEST(ArchiveReaderZipViews, StrayEntryBetweenListedEntriesIsRead) {
+  const std::string la = local_record(kA);
+  const std::string lh = local_record(kHidden);
+  const std::string zip =
+      with_directory(la + lh + local_record(kB), {{kA, 0}, {kB, la.size() + lh.size()}});
+  const Contents c = unpack(zip);
+  EXPECT_EQ(names_of(c), (std::set<std::string>{"a.txt", "b.txt", "hidden.exe"})) << describe(c);
+  EXPECT_TRUE(c.corrupted) << describe(c);
+}
+
+TEST(ArchiveReaderZipViews, EndRecordFarFromTheEndStillGivesTheDirectory) {
+  // hidden.exe sits behind junk that stops a reader of local headers; only the directory
+  // reaches it, and its end record is followed by more than the 64 KiB a zip comment can be.
+  const std::string la = local_record(kA);
+  const std::string junk(100, 'x');
+  const std::string zip =
+      with_directory(la + junk + local_record(kHidden), {{kA, 0}, {kHidden, la.size() + 100}}) +
+      std::string(70000, 'y');
+  const ksmg::filetype::detail::ZipLayout layout = ksmg::filetype::detail::zip_layout(zip);
+  EXPECT_TRUE(layout.directory_found);
+  EXPECT_FALSE(layout.agrees);
+  EXPECT_EQ(layout.directory_end, zip.size() - 70000);
+  const Contents c = unpack(zip);
+  EXPECT_EQ(names_of(c), (std::set<std::string>{"a.txt", "hidden.exe"})) << describe(c);
 }
 
 TEST(ArchiveReaderNonArchives, EmptyGarbageAndText) {

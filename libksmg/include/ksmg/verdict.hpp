@@ -146,9 +146,9 @@ inline constexpr Limit kStructureLimits[] = {
     Limit::part_count,         Limit::archive_depth, Limit::compression_ratio,
 };
 inline constexpr Limit kVolumeLimits[] = {
-    Limit::message_size, Limit::decoded_size, Limit::archive_members, Limit::unpacked_size,
-    Limit::member_size,  Limit::unpack_time,  Limit::av_scan_size,    Limit::av_recursion,
-    Limit::av_files,     Limit::av_time,
+    Limit::message_size, Limit::decoded_size, Limit::archive_members,     Limit::unpacked_size,
+    Limit::member_size,  Limit::unpack_time,  Limit::av_scan_size,        Limit::av_recursion,
+    Limit::av_files,     Limit::av_time,      Limit::password_candidates,
 };
 
 struct Verdict {

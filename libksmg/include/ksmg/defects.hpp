@@ -25,6 +25,9 @@ enum class Defect : std::uint8_t {
   invalid_encoded_word,    // RFC 2047 word that does not decode
   invalid_address,         // an address list that does not parse cleanly
   duplicate_content_type,  // more than one Content-Type field: the first one counts
+  // more than one Content-Transfer-Encoding, or one with more than its token (comments, blanks,
+  // folds): clients read the body differently, so each reading is scanned
+  ambiguous_transfer_encoding,
   // MIME structure
   multipart_without_boundary,      // multipart/* without boundary: read as a single leaf
   start_boundary_not_found,        // multipart whose boundary never appears: read as a single leaf

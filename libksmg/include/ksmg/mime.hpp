@@ -106,14 +106,22 @@ struct Decoded {
   LimitSet limits;
 };
 
+// Where lines end: at LF, after CR or not (RFC 5322 as GMime and MTAs read it), or also at a
+// CR with no LF after it (Python's email). The object tree reads a message with bare CRs both
+// ways, so that what either kind of client shows is scanned.
+enum class LineEnds : std::uint8_t { lf, lf_or_bare_cr };
+
 class Message {
  public:
   // Parses a buffer the caller keeps alive and unchanged for the life of the Message.
-  [[nodiscard]] static Message parse(std::string_view raw, const ScanLimits& limits = {});
+  [[nodiscard]] static Message parse(std::string_view raw, const ScanLimits& limits = {},
+                                     LineEnds line_ends = LineEnds::lf);
   // Parses a buffer the Message takes ownership of.
-  [[nodiscard]] static Message parse_owned(std::string raw, const ScanLimits& limits = {});
+  [[nodiscard]] static Message parse_owned(std::string raw, const ScanLimits& limits = {},
+                                           LineEnds line_ends = LineEnds::lf);
 
   [[nodiscard]] std::string_view raw() const noexcept { return raw_; }
+  [[nodiscard]] LineEnds line_ends() const noexcept { return line_ends_; }
   // The skipped mbox "From " line (without its line break), empty if there was none.
   [[nodiscard]] std::string_view mbox_from() const noexcept { return mbox_from_; }
 
@@ -136,7 +144,10 @@ class Message {
   [[nodiscard]] const ScanLimits& scan_limits() const noexcept { return scan_limits_; }
 
   // Transfer-decoded body bytes of a part (containers decode to their raw body).
-  [[nodiscard]] Decoded decode(const Part& p) const;
+  [[nodiscard]] Decoded decode(const Part& p) const { return decode(p, p.transfer_encoding); }
+  // The body decoded as if the part declared `as`: where clients read an ambiguous
+  // Content-Transfer-Encoding otherwise (Defect::ambiguous_transfer_encoding).
+  [[nodiscard]] Decoded decode(const Part& p, TransferEncoding as) const;
   // The body itself when its transfer encoding needs no decoding (none, 7bit, 8bit, binary or
   // unknown): a view into raw(), cut at max_decoded_bytes (then Limit::decoded_size is added to
   // `limits`). nullopt when the part must go through decode().
@@ -157,6 +168,7 @@ class Message {
   DefectSet defects_;
   LimitSet limits_;
   ScanLimits scan_limits_;
+  LineEnds line_ends_ = LineEnds::lf;
 };
 
 // Parses an address-list field value (RFC 5322, tolerant of common breakage).

@@ -32,6 +32,8 @@ std::string_view to_string(Defect d) noexcept {
       return "invalid_address";
     case Defect::duplicate_content_type:
       return "duplicate_content_type";
+    case Defect::ambiguous_transfer_encoding:
+      return "ambiguous_transfer_encoding";
     case Defect::multipart_without_boundary:
       return "multipart_without_boundary";
     case Defect::start_boundary_not_found:

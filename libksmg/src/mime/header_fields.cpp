@@ -175,6 +175,9 @@ void assemble(std::vector<RawParam>& raw, ContentType& out, DefectSet& defects) 
       ++first_sectioned;
     std::string value;
     std::size_t order = raw[i].order;
+    // A plain form beside the RFC 2231 one: clients differ on which counts (objects/tree.cpp
+    // reads the structure both ways).
+    if (first_sectioned != i && first_sectioned != j) defects.add(Defect::duplicate_parameter);
     if (first_sectioned == j) {
       if (j - i > 1) defects.add(Defect::duplicate_parameter);
       // The first one written wins, not the first after sorting.
@@ -245,8 +248,8 @@ bool is_structure_param(std::string_view lower_name) noexcept {
 }
 constexpr std::size_t kMaxStructureParamsPastCap = 64;
 
-FieldStatus parse_params(Cursor& c, ContentType& out, std::size_t max_params) {
-  FieldStatus st;
+// The parameters as written, up to the cap (and the structure's own past it).
+std::vector<RawParam> read_raw_params(Cursor& c, std::size_t max_params, FieldStatus& st) {
   std::vector<RawParam> raw;
   std::size_t order = 0;
   std::size_t kept_past_cap = 0;
@@ -294,8 +297,27 @@ FieldStatus parse_params(Cursor& c, ContentType& out, std::size_t max_params) {
     p.order = order++;
     raw.push_back(std::move(p));
   }
+  return raw;
+}
+
+FieldStatus parse_params(Cursor& c, ContentType& out, std::size_t max_params) {
+  FieldStatus st;
+  std::vector<RawParam> raw = read_raw_params(c, max_params, st);
   assemble(raw, out, st.defects);
   return st;
+}
+
+// "type/subtype": false when either token is missing.
+bool read_type(Cursor& c, std::string_view& type, std::string_view& subtype) {
+  c.skip_cfws();
+  type = c.token();
+  c.skip_cfws();
+  if (!type.empty() && !c.done() && c.peek() == '/') {
+    c.advance();
+    c.skip_cfws();
+    subtype = c.token();
+  }
+  return !type.empty() && !subtype.empty();
 }
 
 }  // namespace
@@ -317,17 +339,9 @@ std::string unfold(std::string_view raw_value) {
 FieldStatus parse_content_type(std::string_view unfolded, ContentType& out,
                                std::size_t max_params) {
   Cursor c(unfolded);
-  c.skip_cfws();
-  const std::string_view type = c.token();
-  c.skip_cfws();
+  std::string_view type;
   std::string_view subtype;
-  bool ok = !type.empty();
-  if (ok && !c.done() && c.peek() == '/') {
-    c.advance();
-    c.skip_cfws();
-    subtype = c.token();
-  }
-  if (subtype.empty()) ok = false;
+  const bool ok = read_type(c, type, subtype);
   FieldStatus st = parse_params(c, out, max_params);
   if (ok) {
     out.type = core::to_lower(type);
@@ -348,6 +362,32 @@ FieldStatus parse_content_disposition(std::string_view unfolded, ContentType& ou
   out.type = core::to_lower(c.token());
   out.subtype.clear();
   return parse_params(c, out, max_params);
+}
+
+std::vector<std::string> parameter_readings(std::string_view unfolded, std::string_view lower_name,
+                                            std::size_t max_params) {
+  Cursor c(unfolded);
+  std::string_view type;
+  std::string_view subtype;
+  (void)read_type(c, type, subtype);
+  FieldStatus st;
+  std::vector<RawParam> raw = read_raw_params(c, max_params, st);
+  std::vector<std::string> out;
+  auto add = [&out](std::string v) {
+    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(std::move(v));
+  };
+  for (const RawParam& p : raw)
+    if (p.name == lower_name && p.section < 0 && !p.extended)
+      add(decode_header_words(p.value, &st.defects));
+  ContentType joined;
+  assemble(raw, joined, st.defects);
+  if (const auto v = joined.param(lower_name)) add(std::string(*v));
+  return out;
+}
+
+bool is_plain_token(std::string_view raw_value) noexcept {
+  while (!raw_value.empty() && core::is_wsp(raw_value.front())) raw_value.remove_prefix(1);
+  return !raw_value.empty() && std::all_of(raw_value.begin(), raw_value.end(), is_token_char);
 }
 
 TransferEncoding parse_transfer_encoding(std::string_view unfolded) noexcept {

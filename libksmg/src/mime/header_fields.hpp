@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ksmg/mime.hpp"
 
@@ -32,6 +33,18 @@ FieldStatus parse_content_type(std::string_view unfolded, ContentType& out, std:
 // Parses "disposition *(; param)"; out.type holds the disposition, out.subtype stays empty.
 FieldStatus parse_content_disposition(std::string_view unfolded, ContentType& out,
                                       std::size_t max_params);
+
+// Every value clients may take for one parameter of a Content-Type or Content-Disposition
+// value: each plain form written (repeats included) and the RFC 2231 reading, distinct, in the
+// order written. ksmg's own reading (parse_content_type) is one of them.
+[[nodiscard]] std::vector<std::string> parameter_readings(std::string_view unfolded,
+                                                          std::string_view lower_name,
+                                                          std::size_t max_params);
+
+// A field value that is one token and nothing else once its leading blanks are skipped: no
+// comment, no fold, no trailing blank. Clients that compare the raw value read anything else
+// as an unknown encoding.
+[[nodiscard]] bool is_plain_token(std::string_view raw_value) noexcept;
 
 // Maps a Content-Transfer-Encoding value; unknown values give TransferEncoding::unknown.
 TransferEncoding parse_transfer_encoding(std::string_view unfolded) noexcept;

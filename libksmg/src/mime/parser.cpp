@@ -22,7 +22,8 @@ using core::is_wsp;
 
 class Parser {
  public:
-  Parser(Message& m, const ScanLimits& limits) : m_(m), lim_(limits) {}
+  Parser(Message& m, const ScanLimits& limits, LineEnds line_ends)
+      : m_(m), lim_(limits), bare_cr_ends_lines_(line_ends == LineEnds::lf_or_bare_cr) {}
 
   void run() {
     std::string_view raw = m_.raw_;
@@ -71,11 +72,21 @@ class Parser {
   };
 
   Line line_at(std::size_t pos) const noexcept {
+    if (bare_cr_ends_lines_) return line_at_any_break(pos);
     const void* nl = std::memchr(data_ + pos, '\n', end_ - pos);
     if (nl == nullptr) return {pos, end_, end_};
     const std::size_t lf = static_cast<std::size_t>(static_cast<const char*>(nl) - data_);
     const std::size_t ce = (lf > pos && data_[lf - 1] == '\r') ? lf - 1 : lf;
     return {pos, ce, lf + 1};
+  }
+
+  // The line at pos when a bare CR also ends one (LineEnds::lf_or_bare_cr).
+  Line line_at_any_break(std::size_t pos) const noexcept {
+    for (std::size_t i = pos; i < end_; ++i) {
+      if (data_[i] == '\n') return {pos, i, i + 1};
+      if (data_[i] == '\r') return {pos, i, i + 1 < end_ && data_[i + 1] == '\n' ? i + 2 : i + 1};
+    }
+    return {pos, end_, end_};
   }
 
   std::string_view text(std::size_t b, std::size_t e) const noexcept {
@@ -86,7 +97,7 @@ class Parser {
   // child boundary that extends its parent's ("abc" / "abc-1") is matched correctly.
   bool match_boundary(const Line& l, Hit& hit) const noexcept {
     const std::size_t len = l.content_end - l.begin;
-    if (len < 3 || data_[l.begin] != '-' || data_[l.begin + 1] != '-') return false;
+    if (len < 2 || data_[l.begin] != '-' || data_[l.begin + 1] != '-') return false;
     const std::string_view s = text(l.begin + 2, l.content_end);
     for (std::size_t k = frames_.size(); k-- > 0;) {
       const std::string_view b = frames_[k].boundary;
@@ -110,10 +121,14 @@ class Parser {
     if (frames_.empty()) return false;
     while (pos < end_) {
       // Only lines starting with "--" can be boundaries: jump from line start to line start.
-      if (end_ - pos >= 3 && data_[pos] == '-' && data_[pos + 1] == '-') {
+      if (end_ - pos >= 2 && data_[pos] == '-' && data_[pos + 1] == '-') {
         const Line l = line_at(pos);
         if (match_boundary(l, hit)) return true;
         pos = l.next;
+        continue;
+      }
+      if (bare_cr_ends_lines_) {
+        pos = line_at_any_break(pos).next;
         continue;
       }
       const void* nl = std::memchr(data_ + pos, '\n', end_ - pos);
@@ -129,6 +144,8 @@ class Parser {
     if (e > body_begin && data_[e - 1] == '\n') {
       --e;
       if (e > body_begin && data_[e - 1] == '\r') --e;
+    } else if (bare_cr_ends_lines_ && e > body_begin && data_[e - 1] == '\r') {
+      --e;
     }
     return e;
   }
@@ -337,12 +354,20 @@ class Parser {
         p.limits.add(st.limits);
         p.disposition = d.type.empty() ? std::string("unknown") : d.type;
         if (auto fn = d.param("filename")) p.filename = std::string(*fn);
-      } else if (iequals(f.name, "content-transfer-encoding") &&
-                 p.transfer_encoding == TransferEncoding::none) {
-        p.transfer_encoding_raw = core::trim(f.raw_value);
-        p.transfer_encoding = detail::parse_transfer_encoding(p.transfer_encoding_raw);
-        if (p.transfer_encoding == TransferEncoding::unknown)
-          p.defects.add(Defect::unknown_transfer_encoding);
+      } else if (iequals(f.name, "content-transfer-encoding")) {
+        // The first field counts; another that says something else, or one with more than
+        // its token, is read otherwise by some client (objects/tree.cpp scans each reading).
+        const std::string_view raw = core::trim(f.raw_value);
+        const TransferEncoding e = detail::parse_transfer_encoding(raw);
+        if (p.transfer_encoding == TransferEncoding::none) {
+          p.transfer_encoding_raw = raw;
+          p.transfer_encoding = e;
+          if (e == TransferEncoding::unknown) p.defects.add(Defect::unknown_transfer_encoding);
+        } else if (e != p.transfer_encoding) {
+          p.defects.add(Defect::ambiguous_transfer_encoding);
+        }
+        if (!detail::is_plain_token(f.raw_value))
+          p.defects.add(Defect::ambiguous_transfer_encoding);
       }
     }
     if (type_field != nullptr) {
@@ -440,12 +465,16 @@ class Parser {
             p.limits.add(Limit::mime_depth);
             m_.limits_.add(Limit::mime_depth);
           } else if (type == "multipart") {
-            auto b = p.content_type.param("boundary");
-            if (!b || b->empty()) {
+            const auto b = p.content_type.param("boundary");
+            if (!b) {
               p.defects.add(Defect::multipart_without_boundary);
             } else {
+              // Blanks that end a boundary are also allowed after it on a delimiter line, so
+              // without them both "--b" and "--b " delimit, as they do for Python and GMime.
+              // An empty boundary delimits with "--" lines, as it does for every client.
               kind = PartKind::multipart;
               boundary = *b;
+              while (!boundary.empty() && is_wsp(boundary.back())) boundary.remove_suffix(1);
               if (!is_identity(p.transfer_encoding))
                 p.defects.add(Defect::transfer_encoding_on_container);
             }
@@ -583,6 +612,7 @@ class Parser {
 
   Message& m_;
   const ScanLimits& lim_;
+  const bool bare_cr_ends_lines_;
   const char* data_ = nullptr;
   std::size_t end_ = 0;
   std::vector<Frame> frames_;
@@ -590,17 +620,18 @@ class Parser {
   std::vector<std::size_t> end_of_;  // per part: end of body
 };
 
-Message Message::parse(std::string_view raw, const ScanLimits& limits) {
+Message Message::parse(std::string_view raw, const ScanLimits& limits, LineEnds line_ends) {
   Message m;
   m.raw_ = raw;
   m.scan_limits_ = limits;
-  Parser(m, limits).run();
+  m.line_ends_ = line_ends;
+  Parser(m, limits, line_ends).run();
   return m;
 }
 
-Message Message::parse_owned(std::string raw, const ScanLimits& limits) {
+Message Message::parse_owned(std::string raw, const ScanLimits& limits, LineEnds line_ends) {
   auto owned = std::make_shared<const std::string>(std::move(raw));
-  Message m = parse(*owned, limits);
+  Message m = parse(*owned, limits, line_ends);
   m.owned_ = std::move(owned);
   return m;
 }

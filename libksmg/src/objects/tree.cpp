@@ -8,7 +8,9 @@
 // level of it is one container level.
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string>
+#include <unordered_set>
 #include <utility>
 
 #include "archive/members.hpp"
@@ -16,6 +18,7 @@
 #include "ksmg/archive.hpp"
 #include "ksmg/hash.hpp"
 #include "ksmg/objects.hpp"
+#include "mime/header_fields.hpp"
 #include "mime/transfer_decode.hpp"
 
 namespace ksmg::objects {
@@ -41,8 +44,33 @@ std::string stream_member_name(std::string_view container_name) {
   return {};
 }
 
-// Other readings of one part with several Content-Type fields (add_other_readings).
+// Other readings of one part (add_other_readings).
 constexpr std::size_t kMaxOtherReadings = 4;
+
+constexpr mime::TransferEncoding kUuencode = mime::TransferEncoding::uuencode;
+
+// The decoder an encoding selects: those with none read the body as it is (unknown).
+mime::TransferEncoding as_read(mime::TransferEncoding e) noexcept {
+  switch (e) {
+    case mime::TransferEncoding::base64:
+    case mime::TransferEncoding::quoted_printable:
+    case mime::TransferEncoding::uuencode:
+      return e;
+    default:
+      return mime::TransferEncoding::unknown;
+  }
+}
+
+// A CR not followed by LF ends a line for Python's email, not for GMime or ksmg's parser. Where
+// it changes nothing (a binary body), the other reading gives the same leaves, which are not
+// added twice.
+bool line_ends_ambiguous(const mime::Message& m) noexcept {
+  if (m.line_ends() == mime::LineEnds::lf_or_bare_cr) return false;
+  const std::string_view raw = m.raw();
+  for (std::size_t at = raw.find('\r'); at != std::string_view::npos; at = raw.find('\r', at + 1))
+    if (at + 1 == raw.size() || raw[at + 1] != '\n') return true;
+  return false;
+}
 
 void add_limits(Object& o, LimitSet l) {
   if (l.empty()) return;
@@ -93,19 +121,13 @@ class TreeBuilder final : public archive::PasswordSource {
   }
 
   // Adds every leaf of `m` under `parent` (kNoObject: top level), paths starting with `prefix`.
+  // For another reading of a message (`only_new`), leaves whose bytes are already in the tree
+  // are left out.
   void add_message(const mime::Message& m, std::uint32_t parent, std::uint32_t depth,
-                   const std::string& prefix) {
+                   const std::string& prefix, bool only_new = false) {
     for (const mime::Part& p : m.parts()) {
       if (!p.is_leaf()) continue;
-      Object o;
-      o.origin = Origin::mime_part;
-      o.name = p.filename;
-      o.declared_type = p.content_type.mime_type();
-      o.mime_part_path = p.path;
-      o.path = prefix + p.path;
-      if (!o.name.empty()) o.path += '/' + o.name;
-      o.depth = depth;
-      add_limits(o, p.limits);
+      Object o = leaf_object(p, depth, prefix + p.path);
       LimitSet cut;
       if (const auto body = m.body_as_is(p, cut)) {
         // Nothing to decode: a view into the message, no copy.
@@ -117,47 +139,99 @@ class TreeBuilder final : public archive::PasswordSource {
         tree_.decode_defects_.add(d.defects);
         o.data = keep(std::move(d.data));
       }
-      const std::uint32_t i = add(std::move(o), parent);
-      inspect(i, p.is_text() && p.transfer_encoding != mime::TransferEncoding::uuencode);
+      add_leaf(std::move(o), parent, p.is_text() && p.transfer_encoding != kUuencode, only_new);
     }
-    for (const mime::Part& p : m.parts())
-      if (p.defects.has(Defect::duplicate_content_type))
-        add_other_readings(m, p, parent, depth, prefix);
+    add_other_readings(m, parent, depth, prefix);
   }
 
-  // A part with several Content-Type fields is also read by each other field that makes it a
-  // multipart with another boundary: mail clients and scanners disagree on which field wins,
-  // and an attachment behind the one the parser did not choose must still be scanned. Its
-  // leaves get paths "<part>~ct<N>/...".
-  void add_other_readings(const mime::Message& m, const mime::Part& p, std::uint32_t parent,
-                          std::uint32_t depth, const std::string& prefix) {
-    const std::optional<std::string_view> chosen = p.content_type.param("boundary");
-    std::size_t n = 0;
+  // Where mail clients read a message in more than one way, every plausible reading is scanned
+  // too: the structure under each boundary a client may take (another Content-Type field, the
+  // plain and the RFC 2231 form of the parameter, a repeat), a leaf under each transfer
+  // encoding a client may apply, and the whole message with bare CRs as line ends (Python's
+  // email does so). Readings are bounded (kMaxOtherReadings per part), their copies count as
+  // unpacked bytes, and only leaves that no reading gave before are added.
+  void add_other_readings(const mime::Message& m, std::uint32_t parent, std::uint32_t depth,
+                          const std::string& prefix) {
+    for (const mime::Part& p : m.parts()) {
+      if (p.defects.has(Defect::duplicate_content_type) ||
+          p.defects.has(Defect::duplicate_parameter))
+        add_structure_readings(m, p, parent, depth, prefix);
+      if (p.is_leaf() && p.defects.has(Defect::ambiguous_transfer_encoding))
+        add_decoding_readings(m, p, parent, depth, prefix);
+    }
+    if (line_ends_ambiguous(m)) add_line_end_reading(m, parent, depth, prefix);
+  }
+
+  // Each boundary a client may take for this part, other than the one the parser took, read
+  // as the part's structure; leaves get paths "<part>~ct<N>/...".
+  void add_structure_readings(const mime::Message& m, const mime::Part& p, std::uint32_t parent,
+                              std::uint32_t depth, const std::string& prefix) {
+    const std::size_t max_params = budget_.limits().max_content_params;
+    std::vector<std::string> boundaries;
+    if (const auto chosen = p.content_type.param("boundary")) boundaries.emplace_back(*chosen);
     std::size_t readings = 0;
     for (const mime::HeaderField& f : m.headers(p)) {
       if (!core::iequals(f.name, "Content-Type")) continue;
-      ++n;
-      if (readings == kMaxOtherReadings) break;
-      // The copy counts as unpacked bytes: nested parts each with two types must not multiply
-      // the message's size unchecked.
-      if (budget_.take_bytes(p.body.size()) < p.body.size()) {
-        tree_.message_limits_.add(Limit::unpacked_size);
-        return;
+      const std::string value = mime::detail::unfold(f.raw_value);
+      mime::ContentType type;
+      (void)mime::detail::parse_content_type(value, type, max_params);
+      if (type.type != "multipart") continue;
+      for (std::string& b : mime::detail::parameter_readings(value, "boundary", max_params)) {
+        if (std::find(boundaries.begin(), boundaries.end(), b) != boundaries.end()) continue;
+        if (readings == kMaxOtherReadings) return;
+        ++readings;
+        std::string bytes = "Content-Type: multipart/" + type.subtype + "; boundary=\"";
+        for (const char c : b) {
+          if (c == '"' || c == '\\') bytes += '\\';
+          bytes += c;
+        }
+        bytes += "\"\r\n\r\n";
+        boundaries.push_back(std::move(b));
+        if (!take_copy(bytes.size() + p.body.size())) return;
+        bytes += p.body;
+        const mime::Message& other =
+            keep(mime::Message::parse_owned(std::move(bytes), budget_.limits()));
+        // A boundary that opens nothing gives the body back as one leaf: nothing new.
+        if (!other.root().is_leaf())
+          add_message(other, parent, depth,
+                      prefix + p.path + "~ct" + std::to_string(readings) + '/', true);
       }
-      std::string bytes = "Content-Type:";
-      bytes += f.raw_value;
-      bytes += "\r\n\r\n";
-      bytes += p.body;
-      auto other = std::make_unique<const mime::Message>(
-          mime::Message::parse_owned(std::move(bytes), budget_.limits()));
-      const mime::Part& root = other->root();
-      const std::optional<std::string_view> boundary = root.content_type.param("boundary");
-      if (root.is_leaf() || !boundary || (chosen && *boundary == *chosen)) continue;
-      ++readings;
-      tree_.messages_.push_back(std::move(other));
-      add_message(*tree_.messages_.back(), parent, depth,
-                  prefix + p.path + "~ct" + std::to_string(n) + '/');
     }
+  }
+
+  // A leaf whose transfer encoding clients read differently (two fields, or one with a
+  // comment or blanks): the body decoded by each other encoding written, and as it is (what a
+  // client that knows none of them shows), at paths "<part>~cte<N>".
+  void add_decoding_readings(const mime::Message& m, const mime::Part& p, std::uint32_t parent,
+                             std::uint32_t depth, const std::string& prefix) {
+    std::vector<mime::TransferEncoding> readings{as_read(p.transfer_encoding)};
+    std::vector<mime::TransferEncoding> written;
+    for (const mime::HeaderField& f : m.headers(p))
+      if (core::iequals(f.name, "Content-Transfer-Encoding"))
+        written.push_back(mime::detail::parse_transfer_encoding(core::trim(f.raw_value)));
+    written.push_back(mime::TransferEncoding::unknown);
+    for (const mime::TransferEncoding e : written) {
+      const mime::TransferEncoding as = as_read(e);
+      if (std::find(readings.begin(), readings.end(), as) != readings.end()) continue;
+      if (readings.size() > kMaxOtherReadings) return;
+      readings.push_back(as);
+      mime::Decoded d = m.decode(p, as);
+      if (!take_copy(d.data.size())) return;
+      Object o =
+          leaf_object(p, depth, prefix + p.path + "~cte" + std::to_string(readings.size() - 1));
+      add_limits(o, d.limits);
+      o.data = keep(std::move(d.data));
+      add_leaf(std::move(o), parent, p.is_text() && as != kUuencode, true);
+    }
+  }
+
+  // The message once more with every bare CR a line end (views into the same bytes, no copy);
+  // its leaves get paths "~cr/...".
+  void add_line_end_reading(const mime::Message& m, std::uint32_t parent, std::uint32_t depth,
+                            const std::string& prefix) {
+    add_message(
+        keep(mime::Message::parse(m.raw(), budget_.limits(), mime::LineEnds::lf_or_bare_cr)),
+        parent, depth, prefix + "~cr/", true);
   }
 
   void add_file(std::string_view name, std::string_view bytes) {
@@ -189,6 +263,51 @@ class TreeBuilder final : public archive::PasswordSource {
     return s;
   }
 
+  // The object of a MIME leaf at `path`, before its bytes are set.
+  static Object leaf_object(const mime::Part& p, std::uint32_t depth, std::string path) {
+    Object o;
+    o.origin = Origin::mime_part;
+    o.name = p.filename;
+    o.declared_type = p.content_type.mime_type();
+    o.mime_part_path = p.path;
+    o.path = std::move(path);
+    if (!o.name.empty()) o.path += '/' + o.name;
+    o.depth = depth;
+    add_limits(o, p.limits);
+    return o;
+  }
+
+  // Adds a leaf and takes it apart; `only_new`: not when the tree holds its bytes already.
+  void add_leaf(Object o, std::uint32_t parent, bool text_part, bool only_new) {
+    o.sha256 = sha256_hex(o.data);
+    if (only_new && known_hashes().contains(o.sha256)) return;
+    inspect(add(std::move(o), parent), text_part);
+  }
+
+  // The hashes of every object so far, gathered the first time another reading needs them and
+  // kept current from then on (add()).
+  const std::unordered_set<std::string>& known_hashes() {
+    if (!hashes_) {
+      hashes_.emplace();
+      for (const Object& o : tree_.objects_) hashes_->insert(o.sha256);
+    }
+    return *hashes_;
+  }
+
+  // Takes `bytes` of the unpacked budget for the copy another reading needs; false (flagged)
+  // when they are not left.
+  bool take_copy(std::size_t bytes) {
+    if (budget_.take_bytes(bytes) == bytes) return true;
+    tree_.message_limits_.add(Limit::unpacked_size);
+    return false;
+  }
+
+  // Keeps a message the tree's objects will point into.
+  const mime::Message& keep(mime::Message m) {
+    tree_.messages_.push_back(std::make_unique<const mime::Message>(std::move(m)));
+    return *tree_.messages_.back();
+  }
+
   std::string_view keep(std::string&& bytes) {
     tree_.buffers_.push_back(std::make_unique<const std::string>(std::move(bytes)));
     return *tree_.buffers_.back();
@@ -199,6 +318,7 @@ class TreeBuilder final : public archive::PasswordSource {
     const auto i = static_cast<std::uint32_t>(objs.size());
     o.index = i;
     o.parent = parent;
+    if (hashes_) hashes_->insert(o.sha256);
     objs.push_back(std::move(o));
     if (parent != kNoObject) objs[parent].children.push_back(i);
     return i;
@@ -210,7 +330,7 @@ class TreeBuilder final : public archive::PasswordSource {
     {
       Object& o = tree_.objects_[i];
       o.true_type = detector_.detect(o.data);
-      o.sha256 = sha256_hex(o.data);
+      if (o.sha256.empty()) o.sha256 = sha256_hex(o.data);
       const filetype::TrueType& t = o.true_type;
       if (t.encrypted) o.flags.add(Flag::encrypted);
       if (t.has_macros) o.flags.add(Flag::macros);
@@ -258,9 +378,7 @@ class TreeBuilder final : public archive::PasswordSource {
   void expand_message(std::uint32_t i) {
     Object& o = tree_.objects_[i];
     o.container = "message";
-    tree_.messages_.push_back(
-        std::make_unique<const mime::Message>(mime::Message::parse(o.data, budget_.limits())));
-    const mime::Message& m = *tree_.messages_.back();
+    const mime::Message& m = keep(mime::Message::parse(o.data, budget_.limits()));
     add_limits(o, m.all_limits());
     add_message(m, i, o.depth + 1, o.path + '/');
   }
@@ -337,6 +455,7 @@ class TreeBuilder final : public archive::PasswordSource {
   archive::Budget budget_;
   filetype::Detector detector_;
   bool bomb_seen_ = false;
+  std::optional<std::unordered_set<std::string>> hashes_;  // see known_hashes()
   const mime::Message* password_message_ = nullptr;
   std::string_view password_file_name_;
   bool passwords_gathered_ = false;

@@ -624,6 +624,29 @@ TEST(AntivirusStatus, ObjectOverTheDefaultFileLimitIsNotInfected) {
   EXPECT_TRUE(s.r.limits.has(Limit::av_scan_size)) << s.r.limits.bits();
 }
 
+// libclamav's clean cache is keyed by content alone, while the same bytes reach it in two modes:
+// a zip the tree unpacked goes with libclamav's archive parsers off (its members are scanned on
+// their own), the same zip in a message where the tree could not open it goes with them on.
+TEST(AntivirusCleanCache, ACleanFromOneModeNeverAnswersTheOther) {
+  const auto l = load({kEicarHdb});
+  ASSERT_NE(l->db, nullptr);
+  ASSERT_TRUE(l->db->settings().clean_cache);
+  const std::string zip = read_file(kAv / "eicar" / "eicar_com.zip");
+  ScanLimits closed;
+  closed.max_archive_depth = 0;  // the tree leaves the zip closed: libclamav must open it
+  for (int round = 0; round < 2; ++round) {
+    const Scanned opened = scan(*l->db, "eicar_com.zip", zip);
+    EXPECT_EQ(opened.r.module.status, Status::infected) << round << describe(opened.r.module);
+    EXPECT_TRUE(has_finding(opened.r.module, "Test.EICAR", "infected"))
+        << round << describe(opened.r.module);
+    const Scanned by_libclamav = scan(*l->db, "eicar_com.zip", zip, closed);
+    EXPECT_EQ(by_libclamav.r.module.status, Status::infected)
+        << round << describe(by_libclamav.r.module);
+    EXPECT_TRUE(has_finding(by_libclamav.r.module, "Test.EICAR", "infected"))
+        << round << describe(by_libclamav.r.module);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Engine, reload
 

@@ -624,6 +624,62 @@ TEST(AntivirusStatus, ObjectOverTheDefaultFileLimitIsNotInfected) {
   EXPECT_TRUE(s.r.limits.has(Limit::av_scan_size)) << s.r.limits.bits();
 }
 
+// ---------------------------------------------------------------------------------------------
+// True type (issue 17, principle 5): a container or a message is read as such whatever marker
+// sits past its opening bytes, so the EICAR file inside is found.
+
+TEST(AntivirusTrueType, MarkerPastOffsetZeroNeverClosesAContainer) {
+  const auto l = load({kEicarHdb});
+  ASSERT_NE(l->db, nullptr);
+  const std::string eicar = read_file(kAv / "eicar" / "eicar.com");
+  // A tar whose first member's name and bytes carry a PDF header within the first kilobyte.
+  const std::string tar =
+      ksmg::test::archive_of({{"%PDF-1.7.txt", "%PDF-1.7\n<html><body>\n"}, {"eicar.com", eicar}},
+                             archive_write_set_format_ustar);
+  const Scanned s = scan(*l->db, "files.tar", tar);
+  EXPECT_EQ(s.r.module.status, Status::infected) << describe(s.r.module);
+  EXPECT_TRUE(has_finding(s.r.module, "Test.EICAR", "infected")) << describe(s.r.module);
+  // A mail whose Subject carries the PDF header: a message, read through its parts.
+  std::string mail = mail_with({{"readme.com", eicar}});
+  mail.insert(0, "X-Note: %PDF-1.7\r\n");
+  const Scanned m = scan(*l->db, "", mail);
+  EXPECT_EQ(m.r.module.status, Status::infected) << describe(m.r.module);
+}
+
+TEST(AntivirusTrueType, DeclaredOrNamedMessageIsReadAsMail) {
+  const auto l = load({kEicarHdb});
+  ASSERT_NE(l->db, nullptr);
+  const std::string eicar = read_file(kAv / "eicar" / "eicar.com");
+  // Inner messages a mail client opens but that do not read as text or as a typical mail: NUL
+  // bytes in a part before the payload, a header block of only MIME fields.
+  const std::string binary_before =
+      "From: x@example.org\r\nSubject: %PDF-1.7\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=i\r\n\r\n--i\r\n"
+      "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n" +
+      std::string("\0\0\0\x01\x02\0\0", 7) +
+      "\r\n--i\r\nContent-Type: application/x-msdownload\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" +
+      base64(eicar) + "--i--\r\n";
+  const std::string mime_fields_only =
+      "Content-Type: multipart/mixed; boundary=i\r\nX-Any: 1\r\n\r\n--i\r\n"
+      "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+      base64(eicar) + "--i--\r\n";
+  for (const std::string& inner : {binary_before, mime_fields_only}) {
+    for (const std::string& headers :
+         {std::string("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n"),
+          std::string("Content-Type: application/octet-stream; name=fwd.eml\r\n"
+                      "Content-Transfer-Encoding: base64\r\n")}) {
+      const std::string outer =
+          "From: a@example.org\r\nTo: b@example.org\r\nSubject: fw\r\nMIME-Version: 1.0\r\n"
+          "Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\nContent-Type: text/plain\r\n\r\n"
+          "see attached\r\n--o\r\n" +
+          headers + "\r\n" + base64(inner) + "--o--\r\n";
+      const Scanned s = scan(*l->db, "", outer, {}, true);
+      EXPECT_EQ(s.r.module.status, Status::infected) << headers << describe(s.r.module);
+    }
+  }
+}
+
 // libclamav's clean cache is keyed by content alone, while the same bytes reach it in two modes:
 // a zip the tree unpacked goes with libclamav's archive parsers off (its members are scanned on
 // their own), the same zip in a message where the tree could not open it goes with them on.

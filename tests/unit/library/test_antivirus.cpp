@@ -680,6 +680,32 @@ TEST(AntivirusTrueType, DeclaredOrNamedMessageIsReadAsMail) {
   }
 }
 
+// Issue 17, principle 7: the EICAR file in an HTML body as a data: URL in the forms a browser
+// accepts beside the plain one (character references, percent-encoding without base64).
+TEST(AntivirusHtmlData, DataUrlsInEveryBrowserFormAreScanned) {
+  const auto l = load({kEicarHdb});
+  ASSERT_NE(l->db, nullptr);
+  const std::string eicar = read_file(kAv / "eicar" / "eicar.com");
+  std::string b64 = base64(eicar);
+  std::erase(b64, '\r');
+  std::string percent;
+  for (const char c : eicar) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    percent += '%';
+    percent += kHex[static_cast<unsigned char>(c) >> 4];
+    percent += kHex[static_cast<unsigned char>(c) & 15];
+  }
+  for (const std::string& url : {"data&colon;application/octet-stream;base64&comma;" + b64,
+                                 "data:application/octet-stream," + percent}) {
+    const std::string mail =
+        "From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/html\r\n\r\n<html><body><a href=\"" +
+        url + "\" download=\"a.com\">open</a></body></html>\r\n";
+    const Scanned s = scan(*l->db, "", mail, {}, true);
+    EXPECT_EQ(s.r.module.status, Status::infected) << url << " " << describe(s.r.module);
+  }
+}
+
 // libclamav's clean cache is keyed by content alone, while the same bytes reach it in two modes:
 // a zip the tree unpacked goes with libclamav's archive parsers off (its members are scanned on
 // their own), the same zip in a message where the tree could not open it goes with them on.

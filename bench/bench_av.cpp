@@ -9,8 +9,10 @@
 //                                      the same with libclamav's HTML normaliser on the
 //                                      message's own HTML too (Settings::parse_body_html)
 //   BM_AvStage_Corpus/clean_cache      the same with the cache on, as in production; after the
-//                                      first pass every content is a hit, so this is what a
-//                                      message costs when libclamav has seen all of it before
+//                                      first pass every content scanned with all parsers on is a
+//                                      hit (HTML and unpacked containers stay outside the cache),
+//                                      so this is what a message costs when libclamav has seen
+//                                      all of it before
 //   BM_ClamavOwnMailParser_Corpus      the peer: each raw message to libclamav, all parsers on
 //   BM_AvStage_Attachments             the corpus's attachments (depth-0 objects that are not
 //                                      text or HTML) and ClamAV's test files, each a file tree

@@ -7,8 +7,8 @@
 namespace ksmg::cli {
 
 bool is_mail(std::string_view data) {
-  const filetype::TrueType t = filetype::Detector().detect(data);
-  return t.mime_type == "message/rfc822" || t.mime_type == "application/mbox";
+  return filetype::opens_with_header_block(data) ||
+         filetype::Detector().detect(data).mime_type == "application/mbox";
 }
 
 std::string base_name(const std::string& path) {

@@ -8,7 +8,8 @@
 
 namespace ksmg::cli {
 
-// True when the bytes' true type is a mail message (message/rfc822) or an mbox.
+// True when the bytes open with a mail header block (as a mail client reads an .eml file,
+// whatever its fields carry), or are an mbox.
 [[nodiscard]] bool is_mail(std::string_view data);
 
 // The last component of a path ("dir/sub/a.zip" -> "a.zip"): the name a non-mail file is

@@ -100,3 +100,20 @@ def test_verbose_is_accepted(ksmg, repo, sigs):
     # With it, the database load is told on stderr.
     p = scan(ksmg, "--verbose", "--json", "--av-db", sigs, target, rc=1)
     assert b"ClamAV" in p.stderr, p.stderr
+
+
+def test_mail_is_told_from_a_file_by_its_header_block(ksmg, repo, tmp_path):
+    # A PDF header in a field and NUL bytes in a part before the payload: still a message,
+    # read through its parts, so the EICAR attachment is found (issue 17, principle 5).
+    eicar = (repo / "tests/data/av/eicar/eicar.com").read_bytes()
+    m = email.message.EmailMessage()
+    m["Subject"] = "%PDF-1.7 invoice"
+    m.set_content("see attached\n")
+    m.add_attachment(b"\0\0\x01binary\0", maintype="application", subtype="octet-stream",
+                     cte="base64")
+    m.add_attachment(eicar, maintype="application", subtype="octet-stream", filename="a.com")
+    path = tmp_path / "marker.eml"
+    path.write_bytes(m.as_bytes())
+    [d] = docs(scan(ksmg, "--json", "--av-db", repo / "examples/clamav", path, rc=1).stdout)
+    assert d["antivirus"]["status"] == "infected", d["antivirus"]
+    assert d["antivirus"]["findings"][0]["where"].endswith("a.com"), d["antivirus"]

@@ -1,5 +1,5 @@
-// test_mail.hpp — building test inputs in code: zips written with libarchive and base64 bodies
-// folded as mail has them, the one way the unit tests make attachments of their own.
+// test_mail.hpp — building test inputs in code: zips and tars written with libarchive and base64
+// bodies folded as mail has them, the one way the unit tests make attachments of their own.
 #pragma once
 
 #include <archive.h>
@@ -20,11 +20,13 @@ inline la_ssize_t append_to_string(struct archive*, void* out, const void* buf, 
   return static_cast<la_ssize_t>(n);
 }
 
-// A zip of (name, bytes) members.
-inline std::string zip_of(const std::vector<std::pair<std::string, std::string>>& members) {
+// An archive of (name, bytes) members in the format that set_format picks
+// (archive_write_set_format_zip, archive_write_set_format_ustar, ...).
+inline std::string archive_of(const std::vector<std::pair<std::string, std::string>>& members,
+                              int (*set_format)(struct archive*)) {
   std::string out;
   struct archive* a = archive_write_new();
-  EXPECT_EQ(archive_write_set_format_zip(a), ARCHIVE_OK);
+  EXPECT_EQ(set_format(a), ARCHIVE_OK);
   archive_write_set_bytes_in_last_block(a, 1);
   EXPECT_EQ(archive_write_open2(a, &out, nullptr, append_to_string, nullptr, nullptr), ARCHIVE_OK);
   for (const auto& [name, bytes] : members) {
@@ -40,6 +42,10 @@ inline std::string zip_of(const std::vector<std::pair<std::string, std::string>>
   EXPECT_EQ(archive_write_close(a), ARCHIVE_OK);
   archive_write_free(a);
   return out;
+}
+
+inline std::string zip_of(const std::vector<std::pair<std::string, std::string>>& members) {
+  return archive_of(members, archive_write_set_format_zip);
 }
 
 // Base64 in CRLF lines of 76 characters, ending with a line break.

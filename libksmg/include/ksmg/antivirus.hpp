@@ -47,7 +47,9 @@ struct Settings {
   // ordinary mail, scripts in a message's text do not run in mail clients, and its links are
   // the anti-phishing module's. The raw HTML and the files in its data: URLs are still scanned.
   bool parse_body_html = false;
-  // Let libclamav skip contents it has already found clean (its own cache, per database).
+  // Let libclamav skip contents it has already found clean (its own cache, per database). Only
+  // scans with all of libclamav's parsers on share it: its key is the content alone, so a clean
+  // from a narrower scan (archive parsers or the HTML normalizer off) must not answer them.
   bool clean_cache = true;
   // How often a running server looks at database_dir for new files (0: never; reload on demand).
   std::uint32_t reload_check_seconds = 60;

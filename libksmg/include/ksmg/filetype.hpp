@@ -92,6 +92,12 @@ class Detector {
   [[nodiscard]] static std::string libmagic_mime(std::string_view data);
 };
 
+// True when data opens with a mail header block: field lines ("name: value") and their folded
+// continuations, at least one field, up to a blank line (the first lines are looked at). This is
+// how a mail client reads a file as a message, whatever bytes its fields or body carry; the
+// message/rfc822 true type asks for more (fields that every mail has).
+[[nodiscard]] bool opens_with_header_block(std::string_view data) noexcept;
+
 // The category of a MIME type as libmagic or a mail client would name it.
 [[nodiscard]] Category category_of(std::string_view mime_type) noexcept;
 

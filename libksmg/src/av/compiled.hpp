@@ -22,6 +22,15 @@ struct FileStamp {
 // The database files of `dir` (by the extensions libclamav loads), sorted by name.
 [[nodiscard]] std::vector<FileStamp> database_files(const std::string& dir);
 
+// libclamav's clean cache is keyed by content alone, whatever the scan options: a "clean" from a
+// scan with some parsers off (a zip with its archive parser off, HTML without the normalizer)
+// would answer a later full scan of the same bytes, which would have found what is inside
+// (tested: AntivirusCleanCache). A scan with this option is neither added to the cache nor
+// answered from it (libclamav 1.x skips the cache while it collects metadata), so only full
+// scans share it; they may answer narrower ones, as a full scan sees all a narrower one sees.
+// Outside it: containers the tree opened itself, and the message's own HTML without the normalizer.
+inline constexpr unsigned kOutsideCleanCache = CL_SCAN_GENERAL_COLLECT_METADATA;
+
 // The scan state one libclamav call reaches through its context pointer.
 struct CallContext {
   std::int64_t deadline_ns = 0;  // thread CPU time at which the message's budget is spent
@@ -42,7 +51,7 @@ struct Database::Compiled {
   // parsed the message).
   cl_scan_options full{};
   // Containers the tree unpacked completely: their members are objects of their own, so the
-  // archive parsers stay off and only the raw bytes are matched.
+  // archive parsers stay off and only the raw bytes are matched, outside the clean cache.
   cl_scan_options raw{};
 
   ~Compiled() {

@@ -232,6 +232,7 @@ std::shared_ptr<const Database> Database::load(const Settings& settings, const S
   c->full = full;
   c->raw = full;
   c->raw.parse &= ~static_cast<unsigned>(CL_SCAN_PARSE_ARCHIVE);
+  c->raw.general |= detail::kOutsideCleanCache;
   log::write(log::Level::info, "av", "loaded " + info.describe() + " from " + info.directory);
   return std::shared_ptr<const Database>(new Database(std::move(c)));
 }

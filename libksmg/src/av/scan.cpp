@@ -179,7 +179,10 @@ Result Database::scan(const objects::ObjectTree& tree) const {
           const char* virname = nullptr;
           unsigned long scanned = 0;
           cl_scan_options options = raw ? c_->raw : c_->full;
-          if (no_html) options.parse &= ~static_cast<unsigned>(CL_SCAN_PARSE_HTML);
+          if (no_html) {
+            options.parse &= ~static_cast<unsigned>(CL_SCAN_PARSE_HTML);
+            options.general |= detail::kOutsideCleanCache;
+          }
           const bool was_out = call.out_of_time;
           const cl_error_t rc =
               cl_scanmap_callback(map, nullptr, &virname, &scanned, c_->engine, &options, &call);

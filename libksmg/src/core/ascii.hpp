@@ -35,6 +35,24 @@ constexpr bool istarts_with(std::string_view s, std::string_view prefix) noexcep
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
+// %XX decoding (URLs, RFC 2231 values): appends the bytes to out; a '%' that starts no valid
+// escape is kept literally, as browsers and mail clients keep it. False when there was one.
+inline bool percent_decode(std::string_view in, std::string& out) {
+  bool well_formed = true;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const int hi = in[i] == '%' && i + 2 < in.size() ? hex_value(in[i + 1]) : -1;
+    const int lo = hi >= 0 ? hex_value(in[i + 2]) : -1;
+    if (lo >= 0) {
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      well_formed = well_formed && in[i] != '%';
+      out.push_back(in[i]);
+    }
+  }
+  return well_formed;
+}
+
 inline std::string to_lower(std::string_view s) {
   std::string r(s);
   for (char& c : r) c = to_lower(c);

@@ -1,5 +1,6 @@
-// detector.cpp — owns the dispatch of true-type detection (signatures, text, containers,
-// libmagic), the per-thread libmagic handle, and the MIME type → Category table.
+// detector.cpp — owns the dispatch of true-type detection (containers, magic numbers, text,
+// markers, libmagic), the markers found anywhere in a prefix or trailer (PDF, DMG), the
+// per-thread libmagic handle, and the MIME type → Category table.
 #include <magic.h>
 
 #include <array>
@@ -62,18 +63,17 @@ void set(TrueType& t, std::string_view mime, Category c, Source s) {
   t.source = s;
 }
 
-// Formats libmagic gets wrong or that are cheaper to see here than to ask libmagic about.
-bool classify_signature(std::string_view d, TrueType& t) {
+}  // namespace
+
+namespace detail {
+
+bool classify_marker(std::string_view d, TrueType& t) {
   // PDF may carry binary bytes right after its header; the spec allows junk before "%PDF-".
   if (d.substr(0, 1024).find("%PDF-") != std::string_view::npos) {
     set(t, "application/pdf", Category::pdf, Source::signature);
     // /Encrypt in the trailer dictionary; look only at the tail to stay cheap.
     const std::string_view tail = d.size() > 4096 ? d.substr(d.size() - 4096) : d;
     t.encrypted = tail.find("/Encrypt") != std::string_view::npos;
-    return true;
-  }
-  if (starts_with(d, std::string_view("\0asm", 4))) {
-    set(t, "application/wasm", Category::executable, Source::signature);
     return true;
   }
   // Apple disk image: a "koly" trailer in the last 512 bytes; libmagic sees only the zlib stream.
@@ -84,7 +84,7 @@ bool classify_signature(std::string_view d, TrueType& t) {
   return false;
 }
 
-}  // namespace
+}  // namespace detail
 
 std::string_view to_string(Category c) noexcept {
   switch (c) {
@@ -257,8 +257,11 @@ TrueType Detector::detect(std::string_view d) const {
     detail::classify_zip(d, t);
     return t;
   }
-  if (classify_signature(d, t)) return t;
+  // Magic numbers at fixed offsets first, markers found anywhere in a prefix last (the text
+  // classifier checks them after the text formats that open the data).
+  if (detail::classify_magic(d, t)) return t;
   if (detail::classify_text(d, t)) return t;
+  if (detail::classify_marker(d, t)) return t;
 
   MagicHandle& magic = thread_magic();
   std::string mime = magic.mime(d.substr(0, kMagicBytesMax));

@@ -1,5 +1,6 @@
 // text.cpp — owns the cheap text classifier: is it text at all, and if so which kind (HTML,
-// XML, calendar, vCard, RTF, PostScript, PGP armour, scripts, .reg, plain). libmagic spends
+// XML, calendar, vCard, RTF, PostScript, PGP armour, mail, scripts, .reg, plain), and the
+// reading of the header block that opens a mail message. libmagic spends
 // milliseconds on text running its whole soft-magic list, this looks at a bounded prefix once.
 #include <algorithm>
 #include <array>
@@ -221,18 +222,17 @@ bool sylk_has_macro_calls(std::string_view data) noexcept {
   return false;
 }
 
-// A mail message (RFC 5322): the text opens with header fields, at least two of them names
-// every mail carries or one that only a transport adds. libmagic's rule is similar (it looks for
-// one of a few field names at the start); this one also survives a missing Received line.
-bool looks_like_mail(std::string_view s) noexcept {
-  static constexpr std::array<std::string_view, 14> kMailFields{
-      "from",         "to",       "subject",      "date",         "message-id",
-      "mime-version", "received", "return-path",  "delivered-to", "reply-to",
-      "sender",       "cc",       "content-type", "x-mailer"};
-  int known = 0;
-  bool transport = false;
+// How many lines of a header block are looked at: enough for every field a mail client needs
+// to tell a message from a file, bounded on hostile input.
+constexpr int kHeaderLinesLooked = 64;
+
+// Walks the header block that opens s: on_field(name) for each field line. False
+// when a line before the blank one is neither a field ("name:" with a printable name) nor the
+// continuation of one.
+template <typename OnField>
+bool walk_header_block(std::string_view s, OnField on_field) {
   std::size_t pos = 0;
-  for (int line_no = 0; line_no < 64 && pos < s.size(); ++line_no) {
+  for (int line_no = 0; line_no < kHeaderLinesLooked && pos < s.size(); ++line_no) {
     std::size_t end = s.find('\n', pos);
     if (end == std::string_view::npos) end = s.size();
     std::string_view line = s.substr(pos, end - pos);
@@ -248,13 +248,28 @@ bool looks_like_mail(std::string_view s) noexcept {
     const std::string_view name = line.substr(0, colon);
     for (const char c : name)
       if (c <= ' ' || c > '~') return false;
-    const std::string lower = to_lower(name);
-    for (const std::string_view f : kMailFields)
-      if (lower == f) ++known;
-    transport =
-        transport || lower == "received" || lower == "return-path" || lower == "delivered-to";
+    on_field(name);
   }
-  return known >= 2 || (known >= 1 && transport);
+  return true;
+}
+
+// A mail message (RFC 5322) as a type: the header block names at least two fields every mail
+// carries, or one that only a transport adds. libmagic's rule is similar (it looks for one of a
+// few field names at the start); this one also survives a missing Received line.
+bool looks_like_mail(std::string_view s) noexcept {
+  static constexpr std::array<std::string_view, 14> kMailFields{
+      "from",         "to",       "subject",      "date",         "message-id",
+      "mime-version", "received", "return-path",  "delivered-to", "reply-to",
+      "sender",       "cc",       "content-type", "x-mailer"};
+  int known = 0;
+  bool transport = false;
+  const bool block = walk_header_block(s, [&](std::string_view name) {
+    for (const std::string_view f : kMailFields)
+      if (core::iequals(name, f)) ++known;
+    transport = transport || core::iequals(name, "received") ||
+                core::iequals(name, "return-path") || core::iequals(name, "delivered-to");
+  });
+  return block && (known >= 2 || (known >= 1 && transport));
 }
 
 }  // namespace
@@ -328,6 +343,8 @@ bool classify_text(std::string_view data, TrueType& t) {
     return set(t, "text/x-php", Category::script), true;
   if (istarts_with(s, "<svg")) return set(t, "image/svg+xml", Category::image), true;
   if (starts_as_html(s, window)) return set(t, "text/html", Category::html), true;
+  // What follows looks anywhere in a window: a format that the opening bytes named wins above.
+  if (classify_marker(data, t)) return true;
   // Scripts before the loose HTML check: JavaScript often carries HTML in strings and comments
   // (libmagic calls such files HTML).
   const std::array<int, kGroupCount> keywords = keyword_index().count(window);
@@ -346,3 +363,12 @@ bool classify_text(std::string_view data, TrueType& t) {
 }
 
 }  // namespace ksmg::filetype::detail
+
+namespace ksmg::filetype {
+
+bool opens_with_header_block(std::string_view data) noexcept {
+  int fields = 0;
+  return detail::walk_header_block(data, [&](std::string_view) { ++fields; }) && fields > 0;
+}
+
+}  // namespace ksmg::filetype

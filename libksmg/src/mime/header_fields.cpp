@@ -139,21 +139,6 @@ bool parse_section_suffix(std::string_view name, RawParam& p) {
   return true;
 }
 
-// %XX decoding of an RFC 2231 extended value; malformed escapes are kept literally.
-void percent_decode(std::string_view in, std::string& out, DefectSet& defects) {
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && core::hex_value(in[i + 1]) >= 0 &&
-        core::hex_value(in[i + 2]) >= 0) {
-      out.push_back(
-          static_cast<char>(core::hex_value(in[i + 1]) * 16 + core::hex_value(in[i + 2])));
-      i += 2;
-    } else {
-      if (in[i] == '%') defects.add(Defect::invalid_parameter);
-      out.push_back(in[i]);
-    }
-  }
-}
-
 // Joins RFC 2231 sections and decodes values; keeps the first of duplicate names.
 void assemble(std::vector<RawParam>& raw, ContentType& out, DefectSet& defects) {
   std::stable_sort(raw.begin(), raw.end(), [](const RawParam& a, const RawParam& b) {
@@ -215,7 +200,7 @@ void assemble(std::vector<RawParam>& raw, ContentType& out, DefectSet& defects) 
           }
         }
         if (p.extended) {
-          percent_decode(v, bytes, defects);
+          if (!core::percent_decode(v, bytes)) defects.add(Defect::invalid_parameter);
         } else {
           bytes.append(v);
         }

@@ -17,30 +17,10 @@
 #include "core/ascii.hpp"
 #include "core/utf8.hpp"
 #include "ksmg/mime.hpp"
+#include "mime/html_references.hpp"
 
 namespace ksmg::mime {
 namespace {
-
-struct Entity {
-  std::string_view name;  // without '&'; with ';' unless it is a legacy name
-  std::string_view value;
-};
-
-constexpr Entity kEntities[] = {
-#include "mime/html_entities.inc"
-};
-
-static_assert(std::is_sorted(std::begin(kEntities), std::end(kEntities),
-                             [](const Entity& a, const Entity& b) { return a.name < b.name; }));
-
-constexpr std::size_t kMaxEntityName = 32;  // "CounterClockwiseContourIntegral;"
-
-const Entity* find_entity(std::string_view name) noexcept {
-  const Entity* it =
-      std::lower_bound(std::begin(kEntities), std::end(kEntities), name,
-                       [](const Entity& e, std::string_view n) { return e.name < n; });
-  return it != std::end(kEntities) && it->name == name ? it : nullptr;
-}
 
 // What a tag does to the text around it.
 enum class TagKind : std::uint8_t {
@@ -153,16 +133,9 @@ constexpr auto kClass = [] {
 constexpr bool is_alpha(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
-constexpr bool is_alnum(char c) noexcept { return is_alpha(c) || core::is_digit(c); }
 constexpr bool is_html_space(char c) noexcept {
   return kClass[static_cast<unsigned char>(c)] == kSpace;
 }
-
-// HTML Standard "numeric character reference end state": C1 bytes are read as windows-1252.
-constexpr std::array<char16_t, 32> kC1Replacement = {
-    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
 
 // Collapses blanks and turns block boundaries into line breaks; the byte cap is Utf8Out's.
 class TextOut {
@@ -270,50 +243,14 @@ class Converter {
 
   // Character reference at s_[i] == '&'; returns where text continues.
   std::size_t reference(std::size_t i) {
-    std::size_t j = i + 1;
-    if (j < n_ && s_[j] == '#') {
-      ++j;
-      const bool hex = j < n_ && (s_[j] == 'x' || s_[j] == 'X');
-      if (hex) ++j;
-      const std::size_t digits = j;
-      char32_t v = 0;
-      while (j < n_) {
-        const int d = hex ? core::hex_value(s_[j]) : (core::is_digit(s_[j]) ? s_[j] - '0' : -1);
-        if (d < 0) break;
-        v = std::min<char32_t>(v * (hex ? 16 : 10) + static_cast<char32_t>(d), 0x110000);
-        ++j;
-      }
-      if (j == digits) {  // "&#" or "&#x" without digits is text
-        out_.text("&", 1);
-        return i + 1;
-      }
-      if (j < n_ && s_[j] == ';') ++j;
-      if (v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        v = 0xFFFD;
-      else if (v >= 0x80 && v <= 0x9F)
-        v = kC1Replacement[v - 0x80];
-      char b[4];
-      const std::size_t len = core::encode_utf8(v, b);
-      emit_value(std::string_view(b, len));
-      return j;
+    reference_.clear();
+    const std::size_t next = detail::character_reference(s_, i, reference_);
+    if (next == i) {  // no reference: the '&' is text
+      out_.text("&", 1);
+      return i + 1;
     }
-    while (j < n_ && j - (i + 1) < kMaxEntityName && is_alnum(s_[j])) ++j;
-    const std::size_t len = j - (i + 1);
-    if (len > 0 && j < n_ && s_[j] == ';') {
-      if (const Entity* e = find_entity(s_.substr(i + 1, len + 1))) {
-        emit_value(e->value);
-        return j + 1;
-      }
-    }
-    // Legacy names also match without ';' and as a prefix ("&notit;" is "¬it;").
-    for (std::size_t k = len; k >= 2; --k) {
-      if (const Entity* e = find_entity(s_.substr(i + 1, k))) {
-        emit_value(e->value);
-        return i + 1 + k;
-      }
-    }
-    out_.text("&", 1);
-    return i + 1;
+    emit_value(reference_);
+    return next;
   }
 
   std::size_t find_gt(std::size_t from) const noexcept {
@@ -480,7 +417,8 @@ class Converter {
   std::string_view s_;
   std::size_t n_;
   TextOut& out_;
-  bool tags_ = true;  // false inside raw text, where '<' is a character
+  std::string reference_;  // the value of the last character reference, reused
+  bool tags_ = true;       // false inside raw text, where '<' is a character
   std::size_t template_depth_ = 0;
 };
 

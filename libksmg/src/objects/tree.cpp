@@ -30,6 +30,16 @@ bool is_message_type(std::string_view mime_type) noexcept {
          mime_type == "application/mbox";
 }
 
+// Declared a message (any transfer encoding, decoded by now) or named like one: a mail client
+// shows it as a message whatever its bytes look like past the header block, so it is read as one
+// whenever a header block opens it.
+bool presented_as_message(const Object& o) noexcept {
+  const bool named_eml =
+      o.name.size() > 4 && core::iequals(o.name.substr(o.name.size() - 4), ".eml");
+  return (is_message_type(o.declared_type) || named_eml) &&
+         filetype::opens_with_header_block(o.data);
+}
+
 // A compressed stream stores no name of its own: "report.pdf.gz" holds "report.pdf".
 std::string stream_member_name(std::string_view container_name) {
   static constexpr std::array<std::string_view, 9> kSuffixes{".gz", ".bz2",  ".xz", ".zst", ".lz4",
@@ -325,7 +335,8 @@ class TreeBuilder final : public archive::PasswordSource {
   }
 
   // Types, hashes and flags object i, then takes it apart if it is a container. `text_part`:
-  // a MIME text leaf, which may carry uuencoded files but is never re-read as a message.
+  // a MIME text leaf, which may carry uuencoded files but is re-read as a message only when it
+  // is presented as one (an attachment named .eml).
   void inspect(std::uint32_t i, bool text_part) {
     {
       Object& o = tree_.objects_[i];
@@ -346,9 +357,7 @@ class TreeBuilder final : public archive::PasswordSource {
     }
     const Object& o = tree_.objects_[i];
     const bool as_message =
-        !text_part && (is_message_type(o.true_type.mime_type) ||
-                       (o.origin == Origin::mime_part && is_message_type(o.declared_type) &&
-                        o.true_type.category == filetype::Category::text));
+        presented_as_message(o) || (!text_part && is_message_type(o.true_type.mime_type));
     const bool uuencoded = text_part && mime::detail::looks_uuencoded(o.data);
     const bool container =
         as_message || uuencoded || archive::container_of(o.true_type) != archive::Container::none;

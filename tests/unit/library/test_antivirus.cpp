@@ -711,6 +711,111 @@ TEST(AntivirusStatus, ObjectOverTheDefaultFileLimitIsNotInfected) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// True type (issue 17, principle 5): a container or a message is read as such whatever marker
+// sits past its opening bytes, so the EICAR file inside is found.
+
+TEST(AntivirusTrueType, MarkerPastOffsetZeroNeverClosesAContainer) {
+  const auto l = load({kEicarHdb});
+  ASSERT_NE(l->db, nullptr);
+  const std::string eicar = read_file(kAv / "eicar" / "eicar.com");
+  // A tar whose first member's name and bytes carry a PDF header within the first kilobyte.
+  const std::string tar =
+      ksmg::test::archive_of({{"%PDF-1.7.txt", "%PDF-1.7\n<html><body>\n"}, {"eicar.com", eicar}},
+                             archive_write_set_format_ustar);
+  const Scanned s = scan(*l->db, "files.tar", tar);
+  EXPECT_EQ(s.r.module.status, Status::infected) << describe(s.r.module);
+  EXPECT_TRUE(has_finding(s.r.module, "Test.EICAR", "infected")) << describe(s.r.module);
+  // A mail whose Subject carries the PDF header: a message, read through its parts.
+  std::string mail = mail_with({{"readme.com", eicar}});
+  mail.insert(0, "X-Note: %PDF-1.7\r\n");
+  const Scanned m = scan(*l->db, "", mail);
+  EXPECT_EQ(m.r.module.status, Status::infected) << describe(m.r.module);
+}
+
+TEST(AntivirusTrueType, DeclaredOrNamedMessageIsReadAsMail) {
+  const auto l = load({kEicarHdb});
+  ASSERT_NE(l->db, nullptr);
+  const std::string eicar = read_file(kAv / "eicar" / "eicar.com");
+  // Inner messages a mail client opens but that do not read as text or as a typical mail: NUL
+  // bytes in a part before the payload, a header block of only MIME fields.
+  const std::string binary_before =
+      "From: x@example.org\r\nSubject: %PDF-1.7\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=i\r\n\r\n--i\r\n"
+      "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n" +
+      std::string("\0\0\0\x01\x02\0\0", 7) +
+      "\r\n--i\r\nContent-Type: application/x-msdownload\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" +
+      base64(eicar) + "--i--\r\n";
+  const std::string mime_fields_only =
+      "Content-Type: multipart/mixed; boundary=i\r\nX-Any: 1\r\n\r\n--i\r\n"
+      "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+      base64(eicar) + "--i--\r\n";
+  for (const std::string& inner : {binary_before, mime_fields_only}) {
+    for (const std::string& headers :
+         {std::string("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n"),
+          std::string("Content-Type: application/octet-stream; name=fwd.eml\r\n"
+                      "Content-Transfer-Encoding: base64\r\n")}) {
+      const std::string outer =
+          "From: a@example.org\r\nTo: b@example.org\r\nSubject: fw\r\nMIME-Version: 1.0\r\n"
+          "Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\nContent-Type: text/plain\r\n\r\n"
+          "see attached\r\n--o\r\n" +
+          headers + "\r\n" + base64(inner) + "--o--\r\n";
+      const Scanned s = scan(*l->db, "", outer, {}, true);
+      EXPECT_EQ(s.r.module.status, Status::infected) << headers << describe(s.r.module);
+    }
+  }
+}
+
+// Issue 17, principle 7: the EICAR file in an HTML body as a data: URL in the forms a browser
+// accepts beside the plain one (character references, percent-encoding without base64).
+TEST(AntivirusHtmlData, DataUrlsInEveryBrowserFormAreScanned) {
+  const auto l = load({kEicarHdb});
+  ASSERT_NE(l->db, nullptr);
+  const std::string eicar = read_file(kAv / "eicar" / "eicar.com");
+  std::string b64 = base64(eicar);
+  std::erase(b64, '\r');
+  std::string percent;
+  for (const char c : eicar) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    percent += '%';
+    percent += kHex[static_cast<unsigned char>(c) >> 4];
+    percent += kHex[static_cast<unsigned char>(c) & 15];
+  }
+  for (const std::string& url : {"data&colon;application/octet-stream;base64&comma;" + b64,
+                                 "data:application/octet-stream," + percent}) {
+    const std::string mail =
+        "From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/html\r\n\r\n<html><body><a href=\"" +
+        url + "\" download=\"a.com\">open</a></body></html>\r\n";
+    const Scanned s = scan(*l->db, "", mail, {}, true);
+    EXPECT_EQ(s.r.module.status, Status::infected) << url << " " << describe(s.r.module);
+  }
+}
+
+// libclamav's clean cache is keyed by content alone, while the same bytes reach it in two modes:
+// a zip the tree unpacked goes with libclamav's archive parsers off (its members are scanned on
+// their own), the same zip in a message where the tree could not open it goes with them on.
+TEST(AntivirusCleanCache, ACleanFromOneModeNeverAnswersTheOther) {
+  const auto l = load({kEicarHdb});
+  ASSERT_NE(l->db, nullptr);
+  ASSERT_TRUE(l->db->settings().clean_cache);
+  const std::string zip = read_file(kAv / "eicar" / "eicar_com.zip");
+  ScanLimits closed;
+  closed.max_archive_depth = 0;  // the tree leaves the zip closed: libclamav must open it
+  for (int round = 0; round < 2; ++round) {
+    const Scanned opened = scan(*l->db, "eicar_com.zip", zip);
+    EXPECT_EQ(opened.r.module.status, Status::infected) << round << describe(opened.r.module);
+    EXPECT_TRUE(has_finding(opened.r.module, "Test.EICAR", "infected"))
+        << round << describe(opened.r.module);
+    const Scanned by_libclamav = scan(*l->db, "eicar_com.zip", zip, closed);
+    EXPECT_EQ(by_libclamav.r.module.status, Status::infected)
+        << round << describe(by_libclamav.r.module);
+    EXPECT_TRUE(has_finding(by_libclamav.r.module, "Test.EICAR", "infected"))
+        << round << describe(by_libclamav.r.module);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Engine, reload
 
 TEST(AntivirusEngine, HeadersAndSwitchingOff) {

@@ -922,13 +922,36 @@ TEST(ArchiveReaderHtmlData, SeveralDataUrlsInDocumentOrder) {
   EXPECT_EQ(clam.members[0].data, read_file(kClam / "clam.exe"));
 }
 
-TEST(ArchiveReaderHtmlData, TextDataUrlsAndLookalikesAreIgnored) {
+// Issue 17, principle 7: every form of data: URL a browser accepts is decoded — character
+// references anywhere in it (the tokenizer decodes them in attribute values), percent-encoding
+// of the body or of the base64 text, and bodies without base64.
+TEST(ArchiveReaderHtmlData, EveryFormABrowserAcceptsIsDecoded) {
+  const std::string mz("MZ\x90\0", 4);
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"<a href=\"data&colon;application/octet-stream;base64&comma;TVqQAA==\">", mz},
+      {"<a href=\"&#100;&#x61;ta:application/octet-stream;base64,&#84;VqQAA&#61;=\">", mz},
+      {"<a href='data:application/octet-stream;base64,%54%56qQAA%3D%3D'>", mz},
+      {"<a href=\"data:application/octet-stream,MZ%90%00\">", mz},
+      {"<a href=data:application/octet-stream,MZ%90%00>x</a>", mz},
+      {"<div style=\"background:url(data:application/x-msdownload,MZ%90%00)\">", mz},
+      {"<a href=\"data:application/octet-stream ; BASE64 ,TVqQ\n  AA==\">", mz},
+      {"<a href=\"data:text/plain,hello%20world\">", "hello world"},
+      {"<a href=\"data:text/html;charset=utf-8,<b>MZ</b>\">", "<b>MZ</b>"},
+      {"<a href=\"data:,X5O!P%25@AP[4\\PZX54(P^)7CC)7}$\">", "X5O!P%@AP[4\\PZX54(P^)7CC)7}$"},
+  };
+  for (const auto& [html, payload] : cases) {
+    const Contents c = html_data(html);
+    ASSERT_EQ(c.members.size(), 1u) << html << " " << describe(c);
+    EXPECT_EQ(c.members[0].data, payload) << html;
+  }
+}
+
+TEST(ArchiveReaderHtmlData, LookalikesAndEmptyUrlsGiveNothing) {
   for (const char* html : {
-           "<a href=\"data:text/plain,hello%20world\">",           // percent-encoded text
-           "<a href=\"data:text/html;charset=utf-8,<b>MZ</b>\">",  // not base64
            "<a href=\"data:,\">",                                  // empty
            "<a href=\"data:application/octet-stream;base64,\">",   // empty payload
            "<p>data: the figures;base64 is an encoding, see</p>",  // prose
+           "<p>Metadata: a, b and c</p>",                          // prose
            "data:",
            "data",
            ":",
@@ -946,8 +969,9 @@ TEST(ArchiveReaderHtmlData, TextDataUrlsAndLookalikesAreIgnored) {
   const Contents c = html_data(
       "<a href=\"data:text/plain,hi\"></a><a "
       "href=\"data:application/x-msdownload;base64,TVqQAA==\">");
-  ASSERT_EQ(c.members.size(), 1u) << describe(c);
-  EXPECT_EQ(c.members[0].data, std::string("MZ\x90\0", 4));
+  ASSERT_EQ(c.members.size(), 2u) << describe(c);
+  EXPECT_EQ(c.members[0].data, "hi");
+  EXPECT_EQ(c.members[1].data, std::string("MZ\x90\0", 4));
 }
 
 TEST(ArchiveReaderHtmlData, LimitsApply) {

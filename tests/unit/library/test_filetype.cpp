@@ -1,7 +1,8 @@
 // test_filetype.cpp — true-type detection on the real samples of tests/data/truetype (against
 // expected.tsv's truth column, and against plain libmagic on the Office macro variants), on
-// hostile containers (random bytes, cut CFB and ZIP headers, a CFB FAT loop), and from two
-// threads at once.
+// hostile containers (random bytes, cut CFB and ZIP headers, a CFB FAT loop), markers planted
+// past a container's magic (issue 17, principle 5), the header block that makes a message, and
+// from two threads at once.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "ksmg/archive.hpp"
 #include "ksmg/filetype.hpp"
 #include "test_cpu_time.hpp"
 #include "test_data.hpp"
@@ -236,6 +238,80 @@ TEST(FileType, TextHeuristics) {
                  "e, M\xFCller\n"),
             "text/plain");
   EXPECT_EQ(mime(std::string_view("\xFF\xFEh\0i\0\n\0", 8)), "text/plain");
+}
+
+// Principle: a format identified by its magic at a fixed offset (every container the archive
+// module opens, RTF, HTML and a mail header block at offset 0) is never overridden by a marker
+// found later: a PDF header within the first kilobyte, a DMG trailer, HTML or script words in
+// the text window. Each real container sample gets each marker written past its magic.
+TEST(TrueTypeMagicAtOffsetZero, AMarkerFoundLaterNeverOverridesAContainer) {
+  const Detector det;
+  std::vector<std::filesystem::path> samples;
+  for (const auto& dir : {kDir, ksmg::test::data_dir() / "tnef"})
+    for (const auto& e : std::filesystem::directory_iterator(dir)) samples.push_back(e.path());
+  const std::vector<std::string> markers{"%PDF-1.7\n", "<html><body><a href=x>", "koly",
+                                         "var f = function() { document.write(x) === y }"};
+  std::size_t containers = 0;
+  for (const auto& p : samples) {
+    const std::string data = read_file(p);
+    const TrueType original = det.detect(data);
+    // DMG is itself recognised by its trailer, not by an opening magic.
+    if (ksmg::archive::container_of(original) == ksmg::archive::Container::none ||
+        original.mime_type == "application/x-apple-diskimage" || data.size() < 1024)
+      continue;
+    ++containers;
+    for (const std::string& marker : markers) {
+      std::string planted = data;
+      const std::size_t at = marker == "koly" ? data.size() - 512 : 600;
+      planted.replace(at, marker.size(), marker);
+      EXPECT_EQ(det.detect(planted).mime_type, original.mime_type)
+          << p.filename() << " with " << marker;
+    }
+  }
+  EXPECT_GE(containers, 25u);
+
+  // A zstd frame of one raw block of HTML text (no NUL, so it reads as text): the frame, not HTML.
+  const std::size_t n = 0x2121;
+  std::string frame("\x28\xB5\x2F\xFD\x60", 5);
+  frame += static_cast<char>((n - 256) & 0xFF);
+  frame += static_cast<char>((n - 256) >> 8);
+  const std::size_t block = n << 3 | 1;  // last block, raw, n bytes
+  for (int i = 0; i < 3; ++i) frame += static_cast<char>(block >> (8 * i) & 0xFF);
+  std::string html = "<html><body><p>";
+  html.resize(n, 'a');
+  frame += html;
+  EXPECT_EQ(det.detect(frame).mime_type, "application/zstd");
+
+  // Text formats named by their opening bytes win over the markers too.
+  const std::string mail =
+      "From: a@example.org\r\nTo: b@example.org\r\nSubject: %PDF-1.7 <html><body>\r\n\r\nhi\r\n";
+  EXPECT_EQ(det.detect(mail).mime_type, "message/rfc822");
+  std::string rtf = read_file(kDir / "ft_fixture.rtf");
+  rtf.replace(rtf.size() / 2, 9, "%PDF-1.7\n");
+  EXPECT_EQ(det.detect(rtf).mime_type, "text/rtf");
+  // A PDF with junk before its header is still a PDF.
+  EXPECT_EQ(det.detect("junk before it\n%PDF-1.4\n1 0 obj\n").mime_type, "application/pdf");
+}
+
+// Text that merely starts like a magic stays text: the short magics are confirmed by a second.
+TEST(TrueTypeMagicAtOffsetZero, TextStartingLikeAMagicStaysText) {
+  const Detector det;
+  EXPECT_EQ(det.detect("BZh, said the cat.\n").mime_type, "text/plain");
+  EXPECT_EQ(det.detect("070701 was a date.\n").mime_type, "text/plain");
+  EXPECT_EQ(det.detect("LZIP is a format.\n").mime_type, "text/plain");
+}
+
+// How a mail client tells a message from a file: a header block opens it, whatever it carries.
+TEST(TrueTypeMagicAtOffsetZero, HeaderBlockOpensAMessage) {
+  using ksmg::filetype::opens_with_header_block;
+  EXPECT_TRUE(opens_with_header_block("Subject: %PDF-1.7\r\n\r\nbody"));
+  EXPECT_TRUE(opens_with_header_block("Content-Type: multipart/mixed;\r\n boundary=b\r\n\r\n--b"));
+  EXPECT_TRUE(opens_with_header_block(std::string_view("X-A: 1\n\n\0\0binary", 16)));
+  EXPECT_FALSE(opens_with_header_block("just text\n\nmore"));
+  EXPECT_FALSE(opens_with_header_block(" folded: first\n\n"));
+  EXPECT_FALSE(opens_with_header_block("\r\nbody only"));
+  EXPECT_FALSE(opens_with_header_block(read_file(kDir / "ft_fixture.zip")));
+  EXPECT_FALSE(opens_with_header_block(""));
 }
 
 TEST(FileType, SpanOverload) {

@@ -28,6 +28,7 @@ enum class Origin : std::uint8_t {
   mime_part,  // a MIME leaf (of the message, or of a message embedded in an object)
   member,     // a member of an archive or compound object (its parent says which format)
   uuencoded,  // a "begin NNN name" block in the text of a MIME leaf
+  yencoded,   // a "=ybegin ... name=F" block in the text of a MIME leaf
 };
 std::string_view to_string(Origin o) noexcept;
 

@@ -1,5 +1,5 @@
 // transfer_decode.cpp — owns the Content-Transfer-Encoding decoders declared in
-// transfer_decode.hpp: base64, quoted-printable, RFC 2047 "Q", uuencode.
+// transfer_decode.hpp: base64, quoted-printable, RFC 2047 "Q", uuencode, and yEnc.
 //
 // These run on every encoded body a scanner looks at, so the common shapes (76-column base64,
 // mostly-literal quoted-printable) take table-driven fast paths and the output buffer is sized
@@ -7,10 +7,14 @@
 // records a defect. Every decoder stops exactly at max_out.
 #include "mime/transfer_decode.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 #include "core/ascii.hpp"
 
@@ -230,6 +234,39 @@ bool line_is_base64(std::string_view line) noexcept {
     }
   }
   return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// yEnc
+
+// The first "=ybegin " line at or after pos: its start, or npos.
+std::size_t find_ybegin_line(std::string_view in, std::size_t pos) noexcept {
+  for (std::size_t at = in.find("=ybegin ", pos); at != std::string_view::npos;
+       at = in.find("=ybegin ", at + 1)) {
+    if (at == 0 || in[at - 1] == '\n') return at;
+  }
+  return std::string_view::npos;
+}
+
+// The value of " key=" in a yEnc header line ("" when absent); name= takes the rest of the line.
+std::string_view yenc_value(std::string_view line, std::string_view key) noexcept {
+  for (std::size_t at = line.find(key); at != std::string_view::npos; at = line.find(key, at + 1)) {
+    if (at == 0 || !core::is_wsp(line[at - 1]) || at + key.size() >= line.size() ||
+        line[at + key.size()] != '=')
+      continue;
+    std::string_view v = line.substr(at + key.size() + 1);
+    if (key == "name") return core::trim(v);
+    return v.substr(0, std::min(v.size(), v.find_first_of(" \t")));
+  }
+  return {};
+}
+
+// A declared number (decimal, or hexadecimal for the CRCs); nullopt when absent or malformed.
+std::optional<std::uint64_t> yenc_number(std::string_view v, int base) noexcept {
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n, base);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
+  return n;
 }
 
 }  // namespace
@@ -475,8 +512,8 @@ bool looks_uuencoded(std::string_view body) noexcept {
   return find_begin(body, 0) != std::string_view::npos;
 }
 
-std::vector<UuencodedBlock> uuencoded_blocks(std::string_view in) {
-  std::vector<UuencodedBlock> blocks;
+std::vector<EncodedFileBlock> uuencoded_blocks(std::string_view in) {
+  std::vector<EncodedFileBlock> blocks;
   std::size_t b = find_begin_line(in, 0);
   while (b != std::string_view::npos) {
     const Line begin = line_at(in, b);
@@ -490,6 +527,87 @@ std::vector<UuencodedBlock> uuencoded_blocks(std::string_view in) {
     b = next;
   }
   return blocks;
+}
+
+bool looks_yencoded(std::string_view text) noexcept {
+  return find_ybegin_line(text, 0) != std::string_view::npos;
+}
+
+std::vector<EncodedFileBlock> yenc_blocks(std::string_view in) {
+  std::vector<EncodedFileBlock> blocks;
+  std::size_t b = find_ybegin_line(in, 0);
+  while (b != std::string_view::npos) {
+    const Line begin = line_at(in, b);
+    const std::size_t next = find_ybegin_line(in, begin.next);
+    const std::size_t stop = next == std::string_view::npos ? in.size() : next;
+    blocks.push_back({yenc_value(begin.text, "name"), in.substr(b, stop - b)});
+    b = next;
+  }
+  return blocks;
+}
+
+DecodeStatus decode_yenc(std::string_view in, std::string& out, std::size_t max_out) {
+  DecodeStatus st;
+  std::size_t pos = find_ybegin_line(in, 0);
+  if (pos == std::string_view::npos) return st;
+  const Line begin = line_at(in, pos);
+  pos = begin.next;
+  const std::size_t start = out.size();
+  // Decoding never grows the data: the input bounds the output.
+  Sink sink(out, max_out, in.size() - pos);
+  std::string_view end_line;
+  bool multipart = false;
+  while (pos < in.size()) {
+    const Line l = line_at(in, pos);
+    pos = l.next;
+    if (l.text.starts_with("=ypart ")) {
+      multipart = true;
+      continue;
+    }
+    if (l.text.starts_with("=yend")) {
+      end_line = l.text;
+      break;
+    }
+    // Each byte is stored plus 42; "=" escapes a critical byte (NUL, LF, CR, '=', and TAB or
+    // a space or a dot at a line edge where encoders choose to) stored plus 64 more. Line
+    // breaks are not data; an escape at the end of a line escapes nothing.
+    const std::string_view t = l.text;
+    bool full = false;
+    for (std::size_t k = 0; k < t.size() && !full; ++k) {
+      unsigned char c = static_cast<unsigned char>(t[k]);
+      if (c == '=') {
+        if (++k == t.size()) break;
+        c = static_cast<unsigned char>(static_cast<unsigned char>(t[k]) - 64);
+      } else if (c == '\r') {
+        continue;
+      }
+      full = !sink.put(static_cast<char>(static_cast<unsigned char>(c - 42)));
+    }
+    if (full) break;
+  }
+  if (sink.hit_limit()) {
+    st.limits.add(Limit::decoded_size);
+    return st;
+  }
+  // The declared size and CRC-32 are checked against what was decoded: a mismatch says the
+  // file is not the one the poster sent (truncated or altered), which the scanners report.
+  const std::size_t decoded = static_cast<std::size_t>(sink.cursor() - out.data()) - start;
+  const auto size = yenc_number(yenc_value(end_line, "size"), 10);
+  const auto crc = yenc_number(yenc_value(end_line, multipart ? "pcrc32" : "crc32"), 16);
+  const auto begin_size = yenc_number(yenc_value(begin.text, "size"), 10);
+  bool ok = !end_line.empty() && size == decoded && (multipart || begin_size == decoded);
+  if (ok && crc) {
+    const auto* bytes = reinterpret_cast<const Bytef*>(out.data() + start);
+    uLong sum = crc32(0L, Z_NULL, 0);
+    for (std::size_t done = 0; done < decoded;) {  // zlib takes at most UINT_MAX at a time
+      const auto n = static_cast<uInt>(std::min<std::size_t>(decoded - done, 1u << 30));
+      sum = crc32(sum, bytes + done, n);
+      done += n;
+    }
+    ok = sum == *crc;
+  }
+  if (!ok) st.defects.add(Defect::invalid_yenc);
+  return st;
 }
 
 }  // namespace ksmg::mime::detail

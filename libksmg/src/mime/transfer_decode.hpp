@@ -1,4 +1,5 @@
-// transfer_decode.hpp — Content-Transfer-Encoding decoders (RFC 2045, uuencode), internal.
+// transfer_decode.hpp — Content-Transfer-Encoding decoders (RFC 2045, uuencode) and the
+// decoders of files encoded in text (uuencode, yEnc), internal.
 //
 // Each decoder appends to `out`, never writes more than `max_out` bytes in total to it
 // (out.size() after the call <= max_out; reaching the cap sets Limit::decoded_size and stops),
@@ -31,12 +32,23 @@ DecodeStatus decode_uuencode(std::string_view in, std::string& out, std::size_t 
 // True when the body holds a uuencode "begin NNN name" line (used when no CTE says so).
 bool looks_uuencoded(std::string_view body) noexcept;
 
-// One "begin NNN name" block of a text: the name as written and the text from the begin line up
-// to the next begin line (or the end), which decode_uuencode turns into that file alone.
-struct UuencodedBlock {
+// One file encoded in a text: the name as written and the text of its block, which the
+// decoder of its kind turns into that file alone.
+struct EncodedFileBlock {
   std::string_view name;
   std::string_view text;
 };
-std::vector<UuencodedBlock> uuencoded_blocks(std::string_view in);
+// "begin NNN name" blocks: each from its begin line up to the next begin line (or the end).
+std::vector<EncodedFileBlock> uuencoded_blocks(std::string_view in);
+
+// yEnc, as newsreaders decode it in the text of a post or a mail: "=ybegin ... name=F" lines,
+// an optional "=ypart begin=B end=E" line, data lines, "=yend size=N [part=P pcrc32=H] crc32=H".
+// True when the text holds a "=ybegin " line.
+bool looks_yencoded(std::string_view text) noexcept;
+// "=ybegin" blocks: each from its =ybegin line up to the next one (or the end).
+std::vector<EncodedFileBlock> yenc_blocks(std::string_view in);
+// Decodes the first =ybegin block of the input. A missing =yend, or a size or CRC-32 that
+// differs from what =ybegin and =yend declare, is the defect invalid_yenc.
+DecodeStatus decode_yenc(std::string_view in, std::string& out, std::size_t max_out);
 
 }  // namespace ksmg::mime::detail

@@ -41,6 +41,8 @@ std::string_view to_string(Origin o) noexcept {
       return "member";
     case Origin::uuencoded:
       return "uuencoded";
+    case Origin::yencoded:
+      return "yencoded";
   }
   return "unknown_origin";
 }

@@ -1,6 +1,6 @@
 // tree.cpp — owns building the ObjectTree: MIME leaves, messages embedded in objects, uuencoded
-// blocks in text, and the members of archives and compound objects, each typed, hashed and
-// flagged, under one archive::Budget per message.
+// and yEnc blocks in text, and the members of archives and compound objects, each typed, hashed
+// and flagged, under one archive::Budget per message.
 //
 // Objects are appended in document order (a container, then everything inside it, then its next
 // sibling), so the builder recurses; the recursion is bounded by max_archive_depth because every
@@ -168,7 +168,7 @@ class TreeBuilder {
   }
 
   // Types, hashes and flags object i, then takes it apart if it is a container. `text_part`:
-  // a MIME text leaf, which may carry uuencoded files but is never re-read as a message.
+  // a MIME text leaf, which may carry uuencoded or yEnc files but is never re-read as a message.
   void inspect(std::uint32_t i, bool text_part) {
     {
       Object& o = tree_.objects_[i];
@@ -193,8 +193,9 @@ class TreeBuilder {
                        (o.origin == Origin::mime_part && is_message_type(o.declared_type) &&
                         o.true_type.category == filetype::Category::text));
     const bool uuencoded = text_part && mime::detail::looks_uuencoded(o.data);
-    const bool container =
-        as_message || uuencoded || archive::container_of(o.true_type) != archive::Container::none;
+    const bool yencoded = text_part && mime::detail::looks_yencoded(o.data);
+    const bool container = as_message || uuencoded || yencoded ||
+                           archive::container_of(o.true_type) != archive::Container::none;
     if (!container) return;
     if (o.depth + 1 > budget_.limits().max_archive_depth) {
       add_limits(tree_.objects_[i], limit(Limit::archive_depth));
@@ -212,8 +213,8 @@ class TreeBuilder {
     }
     if (as_message)
       expand_message(i);
-    else if (uuencoded)
-      expand_uuencoded(i);
+    else if (uuencoded || yencoded)
+      expand_encoded_files(i, uuencoded, yencoded);
     else
       expand_container(i);
   }
@@ -228,36 +229,49 @@ class TreeBuilder {
     add_message(m, i, o.depth + 1, o.path + '/');
   }
 
-  void expand_uuencoded(std::uint32_t i) {
-    tree_.objects_[i].container = "uuencode";
+  // Files encoded in the text of a MIME leaf, as a newsreader or mail client decodes them:
+  // every uuencoded block, then every yEnc block, each an object under the text.
+  void expand_encoded_files(std::uint32_t i, bool uuencoded, bool yencoded) {
+    tree_.objects_[i].container = !yencoded ? "uuencode" : !uuencoded ? "yenc" : "uuencode+yenc";
     const std::string_view text = tree_.objects_[i].data;
     std::size_t n = 0;
-    for (const mime::detail::UuencodedBlock& b : mime::detail::uuencoded_blocks(text)) {
-      Object& parent = tree_.objects_[i];
-      if (!budget_.take_member()) {
-        add_limits(parent, limit(Limit::archive_members));
-        return;
-      }
-      Object c;
-      c.origin = Origin::uuencoded;
-      // Capped like the names of archive members.
-      c.name = mime::to_utf8("utf-8", b.name, archive::detail::kMaxMemberNameBytes).data;
-      c.path = parent.path + '/' + (c.name.empty() ? '#' + std::to_string(n) : c.name);
-      c.depth = parent.depth + 1;
-      std::string bytes;
-      const std::size_t unpacked_left = budget_.limits().max_unpacked_bytes - budget_.bytes_used();
-      const std::size_t member_cap = budget_.limits().max_member_bytes;
-      const mime::detail::DecodeStatus st =
-          mime::detail::decode_uuencode(b.text, bytes, std::min(member_cap, unpacked_left));
-      if (st.defects.has(Defect::invalid_uuencode)) c.flags.add(Flag::corrupted);
-      if (!st.limits.empty())
-        add_limits(c,
-                   limit(member_cap <= unpacked_left ? Limit::member_size : Limit::unpacked_size));
-      (void)budget_.take_bytes(bytes.size());
-      c.data = keep(std::move(bytes));
-      ++n;
-      inspect(add(std::move(c), i), false);
+    if (uuencoded)
+      for (const mime::detail::EncodedFileBlock& b : mime::detail::uuencoded_blocks(text))
+        if (!add_encoded_file(i, b, Origin::uuencoded, n++)) return;
+    if (yencoded)
+      for (const mime::detail::EncodedFileBlock& b : mime::detail::yenc_blocks(text))
+        if (!add_encoded_file(i, b, Origin::yencoded, n++)) return;
+  }
+
+  // False when the message's member budget is spent (the text is flagged).
+  bool add_encoded_file(std::uint32_t i, const mime::detail::EncodedFileBlock& b, Origin origin,
+                        std::size_t n) {
+    Object& parent = tree_.objects_[i];
+    if (!budget_.take_member()) {
+      add_limits(parent, limit(Limit::archive_members));
+      return false;
     }
+    Object c;
+    c.origin = origin;
+    // Capped like the names of archive members.
+    c.name = mime::to_utf8("utf-8", b.name, archive::detail::kMaxMemberNameBytes).data;
+    c.path = parent.path + '/' + (c.name.empty() ? '#' + std::to_string(n) : c.name);
+    c.depth = parent.depth + 1;
+    std::string bytes;
+    const std::size_t unpacked_left = budget_.limits().max_unpacked_bytes - budget_.bytes_used();
+    const std::size_t member_cap = budget_.limits().max_member_bytes;
+    const std::size_t cap = std::min(member_cap, unpacked_left);
+    const mime::detail::DecodeStatus st = origin == Origin::yencoded
+                                              ? mime::detail::decode_yenc(b.text, bytes, cap)
+                                              : mime::detail::decode_uuencode(b.text, bytes, cap);
+    if (st.defects.has(Defect::invalid_uuencode) || st.defects.has(Defect::invalid_yenc))
+      c.flags.add(Flag::corrupted);
+    if (!st.limits.empty())
+      add_limits(c, limit(member_cap <= unpacked_left ? Limit::member_size : Limit::unpacked_size));
+    (void)budget_.take_bytes(bytes.size());
+    c.data = keep(std::move(bytes));
+    inspect(add(std::move(c), i), false);
+    return true;
   }
 
   void expand_container(std::uint32_t i) {

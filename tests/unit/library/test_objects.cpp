@@ -258,6 +258,52 @@ TEST(ObjectTree, UuencodedFilesInATextBody) {
   EXPECT_EQ(one->path, "0/one.txt");
 }
 
+TEST(ObjectTree, YencFileInAPostIsAnObject) {
+  // yEnc's own test post: the text is the container, the file its object, and a post whose
+  // data was altered keeps its object but flags it corrupted (its CRC-32 no longer matches).
+  const std::string post = read_file(data_dir() / "mime" / "mimekit" / "yenc__simple.msg");
+  const Message m = Message::parse(post);
+  const ObjectTree t = ObjectTree::of_message(m);
+  expect_consistent(t, "yenc");
+  ASSERT_EQ(t.objects().size(), 2u);
+  EXPECT_EQ(t.objects()[0].container, "yenc");
+  const Object& file = t.objects()[1];
+  EXPECT_EQ(file.origin, Origin::yencoded);
+  EXPECT_EQ(file.name, "testfile.txt");
+  EXPECT_EQ(file.path, "0/testfile.txt");
+  EXPECT_EQ(file.size(), 584u);
+  EXPECT_FALSE(file.flags.has(Flag::corrupted));
+
+  std::string altered = post;
+  altered[altered.find("=ybegin") + 60] ^= 1;
+  const Message am = Message::parse(altered);
+  const ObjectTree at = ObjectTree::of_message(am);
+  ASSERT_EQ(at.objects().size(), 2u);
+  EXPECT_TRUE(at.objects()[1].flags.has(Flag::corrupted));
+}
+
+TEST(ObjectTree, UuencodedAndYencFilesInOneTextShareTheMemberBudget) {
+  const std::string raw =
+      "From: a@example.org\r\nSubject: both\r\n\r\nbegin 644 one.txt\r\n#86)C\r\n`\r\nend\r\n"
+      "=ybegin line=128 size=3 name=two.txt\r\n\x8e\x8f\x90\r\n=yend size=3\r\n"
+      "=ybegin line=128 size=3 name=three.txt\r\n\x8e\x8f\x90\r\n=yend size=3\r\n";
+  const Message m = Message::parse(raw);
+  const ObjectTree t = ObjectTree::of_message(m);
+  expect_consistent(t, "both");
+  ASSERT_EQ(t.objects().size(), 4u);
+  EXPECT_EQ(t.objects()[0].container, "uuencode+yenc");
+  EXPECT_EQ(find_named(t, "one.txt")->data, "abc");
+  EXPECT_EQ(find_named(t, "two.txt")->data, "def");
+  EXPECT_EQ(find_named(t, "two.txt")->origin, Origin::yencoded);
+  ScanLimits two;
+  two.max_archive_members = 2;
+  const Message limited = Message::parse(raw, two);
+  const ObjectTree lt = ObjectTree::of_message(limited);
+  ASSERT_EQ(lt.objects().size(), 3u);
+  EXPECT_TRUE(lt.objects()[0].flags.has(Flag::limit_exceeded));
+  EXPECT_TRUE(lt.objects()[0].limits.has(ksmg::Limit::archive_members));
+}
+
 TEST(ObjectTree, TextThatLooksLikeMailIsNotReparsed) {
   const std::string raw =
       "From: a@example.org\r\nSubject: fw\r\n\r\nFrom: b@example.org\r\nTo: c@example.org\r\n"

@@ -1,6 +1,7 @@
-// test_transfer_decode.cpp — base64, quoted-printable, RFC 2047 Q and uuencode decoders
+// test_transfer_decode.cpp — base64, quoted-printable, RFC 2047 Q, uuencode and yEnc decoders
 // (internal header mime/transfer_decode.hpp) and is_valid_utf8 (ksmg/mime.hpp).
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cstdint>
 #include <random>
@@ -9,6 +10,7 @@
 
 #include "ksmg/mime.hpp"
 #include "mime/transfer_decode.hpp"
+#include "test_data.hpp"
 
 namespace {
 
@@ -19,8 +21,11 @@ using ksmg::mime::detail::decode_base64;
 using ksmg::mime::detail::decode_q_word;
 using ksmg::mime::detail::decode_quoted_printable;
 using ksmg::mime::detail::decode_uuencode;
+using ksmg::mime::detail::decode_yenc;
 using ksmg::mime::detail::DecodeStatus;
 using ksmg::mime::detail::looks_uuencoded;
+using ksmg::mime::detail::looks_yencoded;
+using ksmg::mime::detail::yenc_blocks;
 
 constexpr std::size_t kNoCap = static_cast<std::size_t>(-1);
 
@@ -421,19 +426,133 @@ TEST(Uuencode, CapAtEveryLength) {
   EXPECT_TRUE(r.st.limits.has(Limit::decoded_size));
 }
 
+// ------------------------------------------------------------------------------------ yEnc
+
+// What a yEnc encoder writes: every byte plus 42, the critical ones (NUL, LF, CR, '=') escaped
+// as '=' and the byte plus 64 more, and TAB, space and '.' escaped at a line's start or end.
+std::string yencode(std::string_view data, std::string_view name, std::size_t line = 128) {
+  std::string out = "=ybegin line=" + std::to_string(line) +
+                    " size=" + std::to_string(data.size()) + " name=" + std::string(name) + "\r\n";
+  std::size_t col = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const auto c = static_cast<unsigned char>(static_cast<unsigned char>(data[i]) + 42);
+    const bool edge = col == 0 || col + 1 >= line || i + 1 == data.size();
+    if (c == 0 || c == '\n' || c == '\r' || c == '=' ||
+        (edge && (c == '\t' || c == ' ' || c == '.'))) {
+      out += '=';
+      out += static_cast<char>(c + 64);
+      col += 2;
+    } else {
+      out += static_cast<char>(c);
+      ++col;
+    }
+    if (col >= line) {
+      out += "\r\n";
+      col = 0;
+    }
+  }
+  if (col != 0) out += "\r\n";
+  char crc[9];
+  std::snprintf(
+      crc, sizeof crc, "%08lx",
+      crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+  return out + "=yend size=" + std::to_string(data.size()) + " crc32=" + crc + "\r\n";
+}
+
+TEST(Yenc, RealPostDecodesToItsDeclaredSizeAndCrc) {
+  // yEnc's own test post (MimeKit's test data): 584 bytes, every byte value, escapes included;
+  // the decoder checks size=584 and crc32=ded29f4f itself.
+  const std::string post =
+      ksmg::test::read_file(ksmg::test::data_dir() / "mime" / "mimekit" / "yenc__simple.msg");
+  ASSERT_TRUE(looks_yencoded(post));
+  const auto blocks = yenc_blocks(post);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].name, "testfile.txt");
+  const Result r = run(decode_yenc, blocks[0].text);
+  EXPECT_EQ(r.out.size(), 584u);
+  EXPECT_TRUE(r.st.defects.empty());
+  // One byte altered in transit: the CRC no longer matches.
+  std::string altered = post;
+  altered[altered.find("=ybegin") + 60] ^= 1;
+  EXPECT_TRUE(run(decode_yenc, altered).st.defects.has(Defect::invalid_yenc));
+}
+
+TEST(Yenc, RoundTripWithCriticalBytesAtLineEdges) {
+  for (std::size_t n : {0u, 1u, 127u, 128u, 129u, 5000u}) {
+    std::string data = random_bytes(n, static_cast<unsigned>(n) + 100);
+    for (std::size_t i = 0; i < n; i += 7) data[i] = static_cast<char>(256 - 42 + (i % 4));
+    for (std::size_t line : {2u, 64u, 128u}) {
+      const Result r =
+          run(decode_yenc, "text before\r\n" + yencode(data, "a b.bin", line) + "after");
+      EXPECT_EQ(r.out, data) << n << " " << line;
+      EXPECT_TRUE(r.st.defects.empty()) << n << " " << line;
+    }
+  }
+}
+
+TEST(Yenc, LfLinesNameWithSpacesAndParts) {
+  std::string enc = yencode("hello", "my file.exe");
+  std::string lf;
+  for (char c : enc)
+    if (c != '\r') lf += c;
+  EXPECT_EQ(run(decode_yenc, lf).out, "hello");
+  EXPECT_EQ(yenc_blocks(lf)[0].name, "my file.exe");
+  // Part 2 of a multipart post: sizes are the part's, the CRC is pcrc32.
+  const std::string part =
+      "=ybegin part=2 total=2 line=128 size=10 name=f.bin\r\n=ypart begin=6 end=10\r\n" +
+      yencode("world", "x").substr(yencode("world", "x").find("\r\n") + 2);
+  std::string with_pcrc = part;
+  with_pcrc.replace(with_pcrc.find("crc32="), 0, "part=2 p");
+  const Result r = run(decode_yenc, with_pcrc);
+  EXPECT_EQ(r.out, "world");
+  EXPECT_TRUE(r.st.defects.empty());
+}
+
+TEST(Yenc, MissingEndOrWrongSizeIsADefect) {
+  const std::string enc = yencode("payload", "p");
+  Result r = run(decode_yenc, enc.substr(0, enc.find("=yend")));
+  EXPECT_EQ(r.out, "payload");
+  EXPECT_TRUE(r.st.defects.has(Defect::invalid_yenc));
+  std::string wrong = enc;
+  wrong.replace(wrong.find("size=7"), 6, "size=8");
+  EXPECT_TRUE(run(decode_yenc, wrong).st.defects.has(Defect::invalid_yenc));
+  EXPECT_FALSE(looks_yencoded("say =ybegin here\n"));
+  EXPECT_TRUE(run(decode_yenc, "no block\n").out.empty());
+}
+
+TEST(Yenc, CapAtEveryLength) {
+  const std::string data = "The quick brown fox = jumps\r\n over the lazy dog";
+  expect_caps_are_prefixes(decode_yenc, yencode(data, "f", 16), data);
+}
+
 // ------------------------------------------------------------------------------- robustness
 
 TEST(TransferDecode, RandomInputNeverPassesTheCap) {
   std::mt19937 rng(2024);
-  const std::string_view parts[] = {"QUJD",          "=", "\r\n",   "|",   "=4", "=\r\n",
-                                    "begin 644 f\n", "M", "end\n",  "`\n", " ",  "\xFF",
-                                    "=C3",           "_", "#0V%T\n"};
+  const std::string_view parts[] = {"QUJD",
+                                    "=",
+                                    "\r\n",
+                                    "|",
+                                    "=4",
+                                    "=\r\n",
+                                    "begin 644 f\n",
+                                    "M",
+                                    "end\n",
+                                    "`\n",
+                                    " ",
+                                    "\xFF",
+                                    "=C3",
+                                    "_",
+                                    "#0V%T\n",
+                                    "=ybegin size=3 name=y\n",
+                                    "=yend size=3\n"};
   for (int round = 0; round < 2000; ++round) {
     std::string in;
     const int n = static_cast<int>(rng() % 30);
     for (int i = 0; i < n; ++i) in += parts[rng() % std::size(parts)];
     const std::size_t cap = rng() % 80;
-    for (Decoder f : {decode_base64, decode_quoted_printable, decode_q_word, decode_uuencode}) {
+    for (Decoder f :
+         {decode_base64, decode_quoted_printable, decode_q_word, decode_uuencode, decode_yenc}) {
       std::string out = "pre";
       const DecodeStatus st = f(in, out, cap);
       ASSERT_LE(out.size(), std::max<std::size_t>(cap, 3)) << in;

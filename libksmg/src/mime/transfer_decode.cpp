@@ -269,6 +269,22 @@ std::optional<std::uint64_t> yenc_number(std::string_view v, int base) noexcept 
   return n;
 }
 
+// The blocks of a text that start at the lines find_start finds: each runs up to the next one
+// (or the end), named by what name_of reads in its first line.
+template <typename FindStart, typename NameOf>
+std::vector<EncodedFileBlock> blocks_of(std::string_view in, FindStart find_start, NameOf name_of) {
+  std::vector<EncodedFileBlock> blocks;
+  std::size_t b = find_start(in, 0);
+  while (b != std::string_view::npos) {
+    const Line first = line_at(in, b);
+    const std::size_t next = find_start(in, first.next);
+    const std::size_t stop = next == std::string_view::npos ? in.size() : next;
+    blocks.push_back({name_of(first.text), in.substr(b, stop - b)});
+    b = next;
+  }
+  return blocks;
+}
+
 }  // namespace
 
 DecodeStatus decode_base64(std::string_view in, std::string& out, std::size_t max_out) {
@@ -513,20 +529,13 @@ bool looks_uuencoded(std::string_view body) noexcept {
 }
 
 std::vector<EncodedFileBlock> uuencoded_blocks(std::string_view in) {
-  std::vector<EncodedFileBlock> blocks;
-  std::size_t b = find_begin_line(in, 0);
-  while (b != std::string_view::npos) {
-    const Line begin = line_at(in, b);
+  return blocks_of(in, find_begin_line, [](std::string_view begin) {
     // "begin" + blanks + mode + blanks + name, as is_begin_line accepted it.
-    std::string_view rest = begin.text.substr(5);
+    std::string_view rest = begin.substr(5);
     while (!rest.empty() && core::is_wsp(rest.front())) rest.remove_prefix(1);
     while (!rest.empty() && !core::is_wsp(rest.front())) rest.remove_prefix(1);
-    const std::size_t next = find_begin_line(in, begin.next);
-    const std::size_t stop = next == std::string_view::npos ? in.size() : next;
-    blocks.push_back({core::trim(rest), in.substr(b, stop - b)});
-    b = next;
-  }
-  return blocks;
+    return core::trim(rest);
+  });
 }
 
 bool looks_yencoded(std::string_view text) noexcept {
@@ -534,16 +543,8 @@ bool looks_yencoded(std::string_view text) noexcept {
 }
 
 std::vector<EncodedFileBlock> yenc_blocks(std::string_view in) {
-  std::vector<EncodedFileBlock> blocks;
-  std::size_t b = find_ybegin_line(in, 0);
-  while (b != std::string_view::npos) {
-    const Line begin = line_at(in, b);
-    const std::size_t next = find_ybegin_line(in, begin.next);
-    const std::size_t stop = next == std::string_view::npos ? in.size() : next;
-    blocks.push_back({yenc_value(begin.text, "name"), in.substr(b, stop - b)});
-    b = next;
-  }
-  return blocks;
+  return blocks_of(in, find_ybegin_line,
+                   [](std::string_view begin) { return yenc_value(begin, "name"); });
 }
 
 DecodeStatus decode_yenc(std::string_view in, std::string& out, std::size_t max_out) {

@@ -10,9 +10,10 @@ packages=(
   libicu-dev libssl-dev libmagic-dev zlib1g-dev libhyperscan-dev libtomlplusplus-dev libclamav-dev
   # front-ends (the relay: standalone Asio for its coroutines, OpenSSL for STARTTLS)
   nlohmann-json3-dev libasio-dev openssl
-  # tests: GoogleTest, pytest for end-to-end, GMime for the differential test, clang + its
-  # runtime for the libFuzzer harnesses
+  # tests: GoogleTest, pytest for end-to-end, GMime for the differential tests (C and, through
+  # GObject introspection, Python), clang + its runtime for the libFuzzer harnesses
   googletest libgtest-dev libgmock-dev python3 python3-pytest libgmime-3.0-dev clang libclang-rt-14-dev
+  python3-gi gir1.2-gmime-3.0
   # the relay's end-to-end peers: swaks (with its TLS modules) and aiosmtpd as SMTP client and
   # server, Postfix for smtp-source/smtp-sink and as the relay we are compared with
   swaks libnet-ssleay-perl libio-socket-ssl-perl python3-aiosmtpd postfix

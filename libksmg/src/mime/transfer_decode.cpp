@@ -86,6 +86,11 @@ class Sink {
   [[nodiscard]] std::size_t space() const noexcept { return static_cast<std::size_t>(end_ - p_); }
   [[nodiscard]] char* cursor() noexcept { return p_; }
   void advance(std::size_t n) noexcept { p_ += n; }
+  // Drops what this sink wrote (a reading that starts afresh).
+  void rewind() noexcept {
+    p_ = begin_ + start_;
+    limited_ = false;
+  }
 
   // Appends what fits; false once the cap was hit (and records it).
   bool put(char c) noexcept {
@@ -166,7 +171,9 @@ void decode_qp_line(const char* s, std::size_t n, Sink& sink, DecodeStatus& st, 
 // ---------------------------------------------------------------------------------------------
 // uuencode
 
-// "begin" 1*WSP 1*4octal 1*WSP name — the line of a uuencoded block (without its line break).
+// "begin" 1*WSP 1*octal [1*WSP name] — the line of a uuencoded block (without its line break).
+// Any number of octal digits and no name at all are read as Python's email reads them (it takes
+// whatever int(mode, 8) accepts, and the name is optional).
 bool is_begin_line(std::string_view line) noexcept {
   if (!line.starts_with("begin")) return false;
   std::size_t i = 5;
@@ -175,11 +182,7 @@ bool is_begin_line(std::string_view line) noexcept {
   if (i == ws1) return false;
   const std::size_t digits = i;
   while (i < line.size() && line[i] >= '0' && line[i] <= '7') ++i;
-  if (i == digits || i - digits > 4) return false;
-  const std::size_t ws2 = i;
-  while (i < line.size() && core::is_wsp(line[i])) ++i;
-  if (i == ws2) return false;
-  return !core::trim(line.substr(i)).empty();
+  return i != digits && (i == line.size() || core::is_wsp(line[i]));
 }
 
 struct Line {
@@ -436,10 +439,16 @@ DecodeStatus decode_quoted_printable(std::string_view in, std::string& out, std:
         eol = "\n";
       }
     }
-    // RFC 2045 rule 3: whitespace at the end of an encoded line was added in transport.
-    while (end > pos && core::is_wsp(s[end - 1])) --end;
+    // RFC 2045 rule 3: whitespace at the end of an encoded line was added in transport. A
+    // stray CR there is read the same way, as Python's email does ("=<CR><CR><LF>" is a soft
+    // break).
+    const std::size_t text_end = end;
+    while (end > pos && (core::is_wsp(s[end - 1]) || s[end - 1] == '\r')) --end;
     bool soft = false;
     decode_qp_line(s + pos, end - pos, sink, st, false, soft);
+    // Clients that keep what was cut read this line otherwise: say so, for other_decodings.
+    if (end != text_end && (soft || std::memchr(s + end, '\r', text_end - end) != nullptr))
+      st.defects.add(Defect::invalid_quoted_printable);
     if (sink.hit_limit()) break;
     if (!soft && !sink.put(eol.data(), eol.size())) break;
     pos = next;
@@ -608,6 +617,125 @@ DecodeStatus decode_yenc(std::string_view in, std::string& out, std::size_t max_
     ok = sum == *crc;
   }
   if (!ok) st.defects.add(Defect::invalid_yenc);
+  return st;
+}
+
+std::string_view to_string(OtherDecoding r) noexcept {
+  switch (r) {
+    case OtherDecoding::base64_ends_at_padding:
+      return "base64-ends-at-padding";
+    case OtherDecoding::base64_python:
+      return "base64-python";
+    case OtherDecoding::qp_strict:
+      return "qp-strict";
+    case OtherDecoding::qp_python:
+      return "qp-python";
+    case OtherDecoding::as_is:
+      return "as-is";
+  }
+  return "unknown";
+}
+
+std::vector<OtherDecoding> other_decodings(TransferEncoding e, DefectSet defects) {
+  switch (e) {
+    case TransferEncoding::base64:
+      if (defects.has(Defect::base64_padding) || defects.has(Defect::invalid_base64))
+        return {OtherDecoding::base64_ends_at_padding, OtherDecoding::base64_python};
+      break;
+    case TransferEncoding::quoted_printable:
+      if (defects.has(Defect::invalid_quoted_printable))
+        return {OtherDecoding::qp_strict, OtherDecoding::qp_python};
+      break;
+    case TransferEncoding::uuencode:
+      // Python shows the body undecoded whenever its stricter reader fails (no "begin " line,
+      // an empty line inside the block, a line it cannot read): rare enough to always scan.
+      return {OtherDecoding::as_is};
+    default:
+      break;
+  }
+  return {};
+}
+
+DecodeStatus decode_other(OtherDecoding r, std::string_view in, std::string& out,
+                          std::size_t max_out) {
+  DecodeStatus st;
+  Sink sink(out, max_out, in.size());  // none of these readings grows the data
+  const std::size_t n = in.size();
+  switch (r) {
+    case OtherDecoding::base64_ends_at_padding:
+    case OtherDecoding::base64_python: {
+      const bool python = r == OtherDecoding::base64_python;
+      std::uint32_t acc = 0;
+      int q = 0;
+      int pads = 0;
+      bool ended = false;
+      for (std::size_t k = 0; k < n && !ended && !sink.hit_limit(); ++k) {
+        const std::uint8_t v = kB64.value[static_cast<unsigned char>(in[k])];
+        if (v == kB64Pad) {
+          // binascii.a2b_base64: '=' counts only after two sextets, and ends the data once
+          // the quantum is full; GMime and mutt end at any '='.
+          ended = !python || (q >= 2 && q + ++pads >= 4);
+          continue;
+        }
+        if (v >= 64) continue;
+        pads = 0;
+        acc = (acc << 6) | v;
+        if (++q == 4) {
+          sink.put(static_cast<char>(acc >> 16));
+          sink.put(static_cast<char>(acc >> 8));
+          sink.put(static_cast<char>(acc));
+          q = 0;
+          acc = 0;
+        }
+      }
+      if (python && !ended && q == 1) {
+        // Python cannot decode it and shows the body with its line breaks removed instead.
+        sink.rewind();
+        for (std::size_t k = 0; k < n; ++k)
+          if (in[k] != '\r' && in[k] != '\n' && !sink.put(in[k])) break;
+        break;
+      }
+      // The last partial quantum: Python pads it, GMime keeps it only when a '=' ended it.
+      if (!python && !ended) break;
+      if (q == 2) sink.put(static_cast<char>(acc >> 4));
+      if (q == 3) {
+        sink.put(static_cast<char>(acc >> 10));
+        sink.put(static_cast<char>(acc >> 2));
+      }
+      break;
+    }
+    case OtherDecoding::qp_strict:
+    case OtherDecoding::qp_python:
+      for (std::size_t k = 0; k < n && !sink.hit_limit(); ++k) {
+        if (in[k] != '=') {
+          sink.put(in[k]);
+          continue;
+        }
+        if (k + 1 == n) break;  // '=' ending the body
+        if (in[k + 1] == '\n' || (in[k + 1] == '\r' && k + 2 < n && in[k + 2] == '\n')) {
+          k += in[k + 1] == '\n' ? 1 : 2;
+          continue;
+        }
+        if (in[k + 1] == '\r' && r == OtherDecoding::qp_python) {
+          const std::size_t lf = in.find('\n', k);
+          k = lf == std::string_view::npos ? n : lf;
+          continue;
+        }
+        const int h = core::hex_value(in[k + 1]);
+        const int l = k + 2 < n ? core::hex_value(in[k + 2]) : -1;
+        if (h >= 0 && l >= 0) {
+          sink.put(static_cast<char>(h * 16 + l));
+          k += 2;
+        } else {
+          sink.put('=');
+        }
+      }
+      break;
+    case OtherDecoding::as_is:
+      sink.put(in.data(), n);
+      break;
+  }
+  if (sink.hit_limit()) st.limits.add(Limit::decoded_size);
   return st;
 }
 

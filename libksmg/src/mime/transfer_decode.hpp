@@ -15,6 +15,7 @@
 
 #include "ksmg/defects.hpp"
 #include "ksmg/limits.hpp"
+#include "ksmg/mime.hpp"
 
 namespace ksmg::mime::detail {
 
@@ -50,5 +51,26 @@ std::vector<EncodedFileBlock> yenc_blocks(std::string_view in);
 // Decodes the first =ybegin block of the input. A missing =yend, or a size or CRC-32 that
 // differs from what =ybegin and =yend declare, is the defect invalid_yenc.
 DecodeStatus decode_yenc(std::string_view in, std::string& out, std::size_t max_out);
+
+// How other common clients read an irregular encoded body where their bytes differ from what
+// the decoders above give (those read as leniently as any client: every sextet, every soft
+// break). An attachment is what the recipient's client shows, byte for byte, so each of these
+// readings is scanned too; they are made only for a body whose decoding met a defect.
+enum class OtherDecoding : std::uint8_t {
+  base64_ends_at_padding,  // GMime, mutt: the first '=' ends the data
+  base64_python,           // Python's email: a lone '=' is skipped, a full padding ends the
+                           // data, a body that does not decode is shown undecoded
+  qp_strict,               // GMime: '=' is a soft break only right before the line break;
+                           // blanks at line ends are kept
+  qp_python,               // Python's email: the same, and "=<CR>" skips to the next line
+  as_is,                   // Python's email: a uuencoded body it cannot read is shown
+                           // undecoded
+};
+std::string_view to_string(OtherDecoding r) noexcept;
+
+// The other readings of a body in encoding `e` whose own decoding found `defects`.
+std::vector<OtherDecoding> other_decodings(TransferEncoding e, DefectSet defects);
+DecodeStatus decode_other(OtherDecoding r, std::string_view in, std::string& out,
+                          std::size_t max_out);
 
 }  // namespace ksmg::mime::detail

@@ -43,6 +43,8 @@ std::string_view to_string(Origin o) noexcept {
       return "uuencoded";
     case Origin::yencoded:
       return "yencoded";
+    case Origin::other_decoding:
+      return "other_decoding";
   }
   return "unknown_origin";
 }

@@ -70,6 +70,7 @@ class TreeBuilder {
       o.depth = depth;
       add_limits(o, p.limits);
       LimitSet cut;
+      DefectSet decoding;
       if (const auto body = m.body_as_is(p, cut)) {
         // Nothing to decode: a view into the message, no copy.
         o.data = *body;
@@ -77,11 +78,14 @@ class TreeBuilder {
       } else {
         mime::Decoded d = m.decode(p);
         add_limits(o, d.limits);
+        decoding = d.defects;
         tree_.decode_defects_.add(d.defects);
         o.data = keep(std::move(d.data));
       }
+      const bool text_part = p.is_text() && p.transfer_encoding != mime::TransferEncoding::uuencode;
       const std::uint32_t i = add(std::move(o), parent);
-      inspect(i, p.is_text() && p.transfer_encoding != mime::TransferEncoding::uuencode);
+      inspect(i, text_part);
+      add_other_decodings(p, i, decoding, text_part);
     }
     for (const mime::Part& p : m.parts())
       if (p.defects.has(Defect::duplicate_content_type))
@@ -120,6 +124,45 @@ class TreeBuilder {
       tree_.messages_.push_back(std::move(other));
       add_message(*tree_.messages_.back(), parent, depth,
                   prefix + p.path + "~ct" + std::to_string(n) + '/');
+    }
+  }
+
+  // What other clients decode from a leaf whose transfer encoding is irregular, where it differs
+  // from our decoding and from each other (mime::detail::other_decodings): each is an object
+  // beside the leaf, path "<leaf>~<reading>", counted against the member and unpacked-bytes
+  // budgets like the members of an archive.
+  void add_other_decodings(const mime::Part& p, std::uint32_t leaf, DefectSet decoding,
+                           bool text_part) {
+    const std::vector<mime::detail::OtherDecoding> readings =
+        mime::detail::other_decodings(p.transfer_encoding, decoding);
+    std::vector<std::string_view> seen{tree_.objects_[leaf].data};
+    for (const mime::detail::OtherDecoding r : readings) {
+      std::string bytes;
+      const std::size_t unpacked_left = budget_.limits().max_unpacked_bytes - budget_.bytes_used();
+      const std::size_t decoded_cap = budget_.limits().max_decoded_bytes;
+      const mime::detail::DecodeStatus st =
+          mime::detail::decode_other(r, p.body, bytes, std::min(decoded_cap, unpacked_left));
+      if (std::find(seen.begin(), seen.end(), bytes) != seen.end()) continue;
+      if (!budget_.take_member()) {
+        add_limits(tree_.objects_[leaf], limit(Limit::archive_members));
+        return;
+      }
+      (void)budget_.take_bytes(bytes.size());
+      const Object& l = tree_.objects_[leaf];
+      Object c;
+      c.origin = Origin::other_decoding;
+      c.name = l.name;
+      c.declared_type = l.declared_type;
+      c.mime_part_path = l.mime_part_path;
+      c.path = l.path + '~' + std::string(mime::detail::to_string(r));
+      c.depth = l.depth;
+      if (!st.limits.empty())
+        add_limits(
+            c, limit(decoded_cap <= unpacked_left ? Limit::decoded_size : Limit::unpacked_size));
+      c.data = keep(std::move(bytes));
+      seen.push_back(c.data);
+      const std::uint32_t parent = l.parent;
+      inspect(add(std::move(c), parent), text_part);
     }
   }
 

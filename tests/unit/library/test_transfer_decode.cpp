@@ -18,6 +18,7 @@ using ksmg::Defect;
 using ksmg::Limit;
 using ksmg::mime::is_valid_utf8;
 using ksmg::mime::detail::decode_base64;
+using ksmg::mime::detail::decode_other;
 using ksmg::mime::detail::decode_q_word;
 using ksmg::mime::detail::decode_quoted_printable;
 using ksmg::mime::detail::decode_uuencode;
@@ -25,6 +26,7 @@ using ksmg::mime::detail::decode_yenc;
 using ksmg::mime::detail::DecodeStatus;
 using ksmg::mime::detail::looks_uuencoded;
 using ksmg::mime::detail::looks_yencoded;
+using ksmg::mime::detail::OtherDecoding;
 using ksmg::mime::detail::yenc_blocks;
 
 constexpr std::size_t kNoCap = static_cast<std::size_t>(-1);
@@ -402,12 +404,22 @@ TEST(Uuencode, MissingEndAndTruncation) {
 
 TEST(Uuencode, NoBlockAndBrokenBeginLines) {
   for (std::string_view in :
-       {"", "hello\n", "begin 644\n#0V%T\nend\n", "begin-base64 644 x\nQUJD\n====\n",
-        "xbegin 644 x\n#0V%T\nend\n", "begin abc x\n#0V%T\nend\n", "begin 64444 x\n#0V%T\nend\n"}) {
+       {"", "hello\n", "begin-base64 644 x\nQUJD\n====\n", "xbegin 644 x\n#0V%T\nend\n",
+        "begin abc x\n#0V%T\nend\n", "begin 64a x\n#0V%T\nend\n"}) {
     const Result r = run(decode_uuencode, in);
     EXPECT_EQ(r.out, "") << in;
     EXPECT_TRUE(r.st.defects.empty()) << in;
     EXPECT_FALSE(looks_uuencoded(in)) << in;
+  }
+}
+
+TEST(Uuencode, BeginLinesAsEncodersAndPythonWriteThem) {
+  // Modes of any length ("0644", "100644") and no name at all: Python's email decodes these.
+  for (std::string_view begin : {"begin 644 cat.txt", "begin 0644 cat.txt", "begin 100644 c a t",
+                                 "begin 7 x", "begin 644", "begin\t644\t"}) {
+    const Result r = run(decode_uuencode, std::string(begin) + "\r\n#0V%T\r\n`\r\nend\r\n");
+    EXPECT_EQ(r.out, "Cat") << begin;
+    EXPECT_TRUE(r.st.defects.empty()) << begin;
   }
 }
 
@@ -523,6 +535,62 @@ TEST(Yenc, MissingEndOrWrongSizeIsADefect) {
 TEST(Yenc, CapAtEveryLength) {
   const std::string data = "The quick brown fox = jumps\r\n over the lazy dog";
   expect_caps_are_prefixes(decode_yenc, yencode(data, "f", 16), data);
+}
+
+// ------------------------------------------------------------------ other clients' readings
+
+std::string other(OtherDecoding r, std::string_view in, std::size_t cap = kNoCap) {
+  std::string out;
+  decode_other(r, in, out, cap);
+  return out;
+}
+
+TEST(OtherDecodings, Base64AsGmimeAndPythonRead) {
+  // The outputs of GMime 3.2 and Python 3.11's email (get_payload(decode=True)) for each input.
+  struct Case {
+    std::string_view in, gmime, python;
+  };
+  for (const Case& c :
+       {Case{"QQ==QUJD", "A", "A"}, Case{"QQ=QUJD", "A", "A\x04\x14$"}, Case{"QU=JD", "A", "ABC"},
+        Case{"QUJ=D", "AB", "AB"}, Case{"QQ==\r\nQUJD\r\n", "A", "A"},
+        Case{"QUJD=QUJD", "ABC", "ABCABC"}, Case{"QU|JD", "ABC", "ABC"},
+        Case{"QUJDR\r\n", "ABC", "QUJDR"}, Case{"QUJD\r\nR\r\nQ", "ABC", "ABCE"}}) {
+    EXPECT_EQ(other(OtherDecoding::base64_ends_at_padding, c.in), c.gmime) << c.in;
+    EXPECT_EQ(other(OtherDecoding::base64_python, c.in), c.python) << c.in;
+  }
+  EXPECT_EQ(other(OtherDecoding::base64_python, "QUJDR", 3), "QUJ");
+}
+
+TEST(OtherDecodings, QuotedPrintableAsGmimeAndPythonRead) {
+  struct Case {
+    std::string_view in, gmime, python;
+  };
+  for (const Case& c : {Case{"abc=\r\r\ndef\r\n", "abc=\r\r\ndef\r\n", "abcdef\r\n"},
+                        Case{"abc= \ndef\r\n", "abc= \ndef\r\n", "abc= \ndef\r\n"},
+                        Case{"abc=\rdef\r\nghi", "abc=\rdef\r\nghi", "abcghi"},
+                        Case{"abc=\r\ndef=", "abcdef", "abcdef"},
+                        Case{"a=4G=3d=ZZ\r\n", "a=4G==ZZ\r\n", "a=4G==ZZ\r\n"},
+                        Case{"abc =  \r\ndef\r\n", "abc =  \r\ndef\r\n", "abc =  \r\ndef\r\n"}}) {
+    EXPECT_EQ(other(OtherDecoding::qp_strict, c.in), c.gmime) << c.in;
+    EXPECT_EQ(other(OtherDecoding::qp_python, c.in), c.python) << c.in;
+  }
+}
+
+TEST(OtherDecodings, OnlyIrregularBodiesHaveThem) {
+  using ksmg::DefectSet;
+  using ksmg::mime::TransferEncoding;
+  using ksmg::mime::detail::other_decodings;
+  EXPECT_TRUE(other_decodings(TransferEncoding::base64, DefectSet{}).empty());
+  EXPECT_TRUE(other_decodings(TransferEncoding::quoted_printable, DefectSet{}).empty());
+  EXPECT_FALSE(
+      other_decodings(TransferEncoding::base64, run(decode_base64, "QUI===QUJD").st.defects)
+          .empty());
+  // A soft break with blanks or a CR after the '=' is read otherwise by GMime and Python.
+  for (std::string_view qp : {"abc= \r\ndef", "abc=\r\r\ndef", "abc=\rdef\r\n"}) {
+    const Result r = run(decode_quoted_printable, qp);
+    EXPECT_FALSE(other_decodings(TransferEncoding::quoted_printable, r.st.defects).empty()) << qp;
+  }
+  EXPECT_EQ(run(decode_quoted_printable, "abc=\r\r\ndef").out, "abcdef");
 }
 
 // ------------------------------------------------------------------------------- robustness

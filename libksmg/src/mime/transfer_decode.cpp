@@ -173,10 +173,17 @@ void decode_qp_line(const char* s, std::size_t n, Sink& sink, DecodeStatus& st, 
 
 // "begin" 1*WSP 1*octal [1*WSP name] — the line of a uuencoded block (without its line break).
 // Any number of octal digits and no name at all are read as Python's email reads them (it takes
-// whatever int(mode, 8) accepts, and the name is optional).
+// whatever int(mode, 8) accepts, and the name is optional). "begin-base64" is GNU uuencode -m:
+// base64 lines up to a "====" line.
+constexpr std::string_view kBeginBase64 = "begin-base64";
+
+std::size_t begin_word_size(std::string_view line) noexcept {
+  return line.starts_with(kBeginBase64) ? kBeginBase64.size() : 5;
+}
+
 bool is_begin_line(std::string_view line) noexcept {
   if (!line.starts_with("begin")) return false;
-  std::size_t i = 5;
+  std::size_t i = begin_word_size(line);
   const std::size_t ws1 = i;
   while (i < line.size() && core::is_wsp(line[i])) ++i;
   if (i == ws1) return false;
@@ -478,8 +485,23 @@ DecodeStatus decode_uuencode(std::string_view in, std::string& out, std::size_t 
   std::array<char, 66> buf{};  // 63 bytes per line at most, plus the last group's spare
 
   while (!limited) {
-    pos = find_begin(in, pos);
-    if (pos == std::string_view::npos) break;
+    const std::size_t b = find_begin_line(in, pos);
+    if (b == std::string_view::npos) break;
+    const Line begin = line_at(in, b);
+    pos = begin.next;
+    if (begin.text.starts_with(kBeginBase64)) {
+      std::size_t stop = pos;
+      while (stop < in.size() && core::trim(line_at(in, stop).text) != "====")
+        stop = line_at(in, stop).next;
+      if (stop == in.size()) st.defects.add(Defect::invalid_uuencode);  // no "====" line
+      const std::size_t before = out.size();
+      const DecodeStatus b64 = decode_base64(in.substr(pos, stop - pos), out, before + budget);
+      st.defects.add(b64.defects);
+      budget -= out.size() - before;
+      limited = !b64.limits.empty();
+      pos = stop == in.size() ? stop : line_at(in, stop).next;
+      continue;
+    }
     bool ended = false;
     bool zero_line_seen = false;
     while (pos < in.size()) {
@@ -540,7 +562,7 @@ bool looks_uuencoded(std::string_view body) noexcept {
 std::vector<EncodedFileBlock> uuencoded_blocks(std::string_view in) {
   return blocks_of(in, find_begin_line, [](std::string_view begin) {
     // "begin" + blanks + mode + blanks + name, as is_begin_line accepted it.
-    std::string_view rest = begin.substr(5);
+    std::string_view rest = begin.substr(begin_word_size(begin));
     while (!rest.empty() && core::is_wsp(rest.front())) rest.remove_prefix(1);
     while (!rest.empty() && !core::is_wsp(rest.front())) rest.remove_prefix(1);
     return core::trim(rest);

@@ -404,7 +404,7 @@ TEST(Uuencode, MissingEndAndTruncation) {
 
 TEST(Uuencode, NoBlockAndBrokenBeginLines) {
   for (std::string_view in :
-       {"", "hello\n", "begin-base64 644 x\nQUJD\n====\n", "xbegin 644 x\n#0V%T\nend\n",
+       {"", "hello\n", "begin-base6 644 x\nQUJD\n====\n", "xbegin 644 x\n#0V%T\nend\n",
         "begin abc x\n#0V%T\nend\n", "begin 64a x\n#0V%T\nend\n"}) {
     const Result r = run(decode_uuencode, in);
     EXPECT_EQ(r.out, "") << in;
@@ -421,6 +421,23 @@ TEST(Uuencode, BeginLinesAsEncodersAndPythonWriteThem) {
     EXPECT_EQ(r.out, "Cat") << begin;
     EXPECT_TRUE(r.st.defects.empty()) << begin;
   }
+}
+
+TEST(Uuencode, BeginBase64AsGnuUuencodeWritesIt) {
+  // uuencode -m: base64 lines up to "====", here between ordinary uuencoded blocks.
+  Result r =
+      run(decode_uuencode, "hi\r\nbegin-base64 644 a b.txt\r\nQUJD\r\nREU=\r\n====\r\nbye\r\n" +
+                               std::string(kFoxUu));
+  EXPECT_EQ(r.out, "ABCDE" + std::string(kFox));
+  EXPECT_TRUE(r.st.defects.empty());
+  const auto blocks =
+      ksmg::mime::detail::uuencoded_blocks("begin-base64 600 a b.txt\nQUJD\n====\n");
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].name, "a b.txt");
+  r = run(decode_uuencode, "begin-base64 644 x\nQUJD\n");  // no "====": decoded, flagged
+  EXPECT_EQ(r.out, "ABC");
+  EXPECT_TRUE(r.st.defects.has(Defect::invalid_uuencode));
+  expect_caps_are_prefixes(decode_uuencode, "begin-base64 644 x\nQUJDREVGRw==\n====\n", "ABCDEFG");
 }
 
 TEST(Uuencode, LooksUuencoded) {

@@ -142,7 +142,8 @@ class TreeBuilder {
       const std::size_t decoded_cap = budget_.limits().max_decoded_bytes;
       const mime::detail::DecodeStatus st =
           mime::detail::decode_other(r, p.body, bytes, std::min(decoded_cap, unpacked_left));
-      if (std::find(seen.begin(), seen.end(), bytes) != seen.end()) continue;
+      // An empty reading shows nothing to scan.
+      if (bytes.empty() || std::find(seen.begin(), seen.end(), bytes) != seen.end()) continue;
       if (!budget_.take_member()) {
         add_limits(tree_.objects_[leaf], limit(Limit::archive_members));
         return;

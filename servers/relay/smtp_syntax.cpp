@@ -527,19 +527,20 @@ std::size_t DataReader::feed(std::string_view chunk) {
         }
         break;
       case At::text: {
+        if (last_cr_ && c != '\n') end_bare_cr();  // the CR stored last was a bare CR
         const std::string_view rest = chunk.substr(i);
         const std::size_t lf = rest.find('\n');
         if (lf == std::string_view::npos) {
-          store(rest);
+          store_text(rest);
           last_cr_ = rest.back() == '\r';
           i = chunk.size();
           break;
         }
         const bool crlf = lf > 0 ? rest[lf - 1] == '\r' : last_cr_;
         if (crlf) {
-          store(rest.substr(0, lf + 1));  // its CR is in the run or already stored
+          store_text(rest.substr(0, lf + 1));  // its CR is in the run or already stored
         } else {
-          store(rest.substr(0, lf));
+          store_text(rest.substr(0, lf));
           store("\r\n");
           ++bare_lf_;
         }
@@ -551,6 +552,24 @@ std::size_t DataReader::feed(std::string_view chunk) {
     }
   }
   return i;
+}
+
+void DataReader::store_text(std::string_view text) {
+  std::size_t from = 0;
+  for (std::size_t cr = text.find('\r'); cr != std::string_view::npos;
+       cr = text.find('\r', cr + 1)) {
+    if (cr + 1 == text.size() || text[cr + 1] == '\n') continue;
+    store(text.substr(from, cr + 1 - from));
+    end_bare_cr();
+    from = cr + 1;
+  }
+  store(text.substr(from));
+}
+
+void DataReader::end_bare_cr() {
+  store("\n");
+  ++bare_cr_;
+  last_cr_ = false;
 }
 
 void DataReader::store(std::string_view bytes) {
@@ -574,23 +593,20 @@ void DataReader::store(std::string_view bytes) {
 
 void append_dot_stuffed(std::string& out, std::string_view message) {
   out.reserve(out.size() + message.size() + message.size() / 64 + 8);
+  const char* const s = message.data();
   std::size_t i = 0;
   while (i < message.size()) {
-    if (message[i] == '.') out.push_back('.');
-    const std::size_t lf = message.find('\n', i);
-    if (lf == std::string_view::npos) {
-      out.append(message.substr(i));
-      out.append("\r\n");
-      break;
-    }
-    if (lf > i && message[lf - 1] == '\r') {
-      out.append(message.substr(i, lf + 1 - i));
-    } else {
-      // A bare LF would reach the next hop as a line end it may read differently from ours.
-      out.append(message.substr(i, lf - i));
-      out.append("\r\n");
-    }
-    i = lf + 1;
+    if (s[i] == '.') out.push_back('.');
+    const char* nl = static_cast<const char*>(std::memchr(s + i, '\n', message.size() - i));
+    const std::size_t lf = nl ? static_cast<std::size_t>(nl - s) : message.size();
+    // A line ends at its first CR or LF: a bare CR or LF would reach the next hop as a line
+    // end it may read differently from ours, so every one is sent as CRLF (and a dot after a
+    // bare CR starts a line, so it is stuffed too).
+    const char* cr = static_cast<const char*>(std::memchr(s + i, '\r', lf - i));
+    const std::size_t end = cr ? static_cast<std::size_t>(cr - s) : lf;
+    out.append(message.substr(i, end - i));
+    out.append("\r\n");
+    i = cr && end + 1 != lf ? end + 1 : lf + 1;
   }
   out.append(".\r\n");
 }

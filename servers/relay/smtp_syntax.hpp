@@ -122,9 +122,11 @@ class ReplyReader {
 };
 
 // The DATA stream, fed in chunks as it arrives. Lines are un-dot-stuffed and stored with CRLF
-// whatever ended them (a bare LF is counted in bare_lf and stored as CRLF: the next hop then
-// never sees an ending we did not see, which closes SMTP smuggling). The message ends only at
-// "CRLF.CRLF": a "." line ended by a bare LF, or following a line ended by a bare LF, is text.
+// whatever ended them: a bare LF is counted in bare_lf and a bare CR (one no LF follows) in
+// bare_cr, and each is stored as CRLF, so the scanner and the next hop read the same lines and
+// the next hop never sees an ending we did not see, which closes SMTP smuggling. The message
+// ends only at "CRLF.CRLF": a "." line ended by a bare LF, or following a line ended by a bare
+// LF, is text, and so is "<CR>.<CRLF>" (stored as "<CRLF>.<CRLF>", sent on as "<CRLF>..<CRLF>").
 // Past max_bytes nothing more is stored but the stream is still read to its end, so that the
 // client gets its 552 at the right moment.
 class DataReader {
@@ -139,6 +141,7 @@ class DataReader {
   [[nodiscard]] bool finished() const noexcept { return finished_; }
   [[nodiscard]] bool too_big() const noexcept { return too_big_; }
   [[nodiscard]] std::size_t bare_lf() const noexcept { return bare_lf_; }
+  [[nodiscard]] std::size_t bare_cr() const noexcept { return bare_cr_; }
   [[nodiscard]] std::size_t total_bytes() const noexcept { return total_; }  // as unstuffed
   // The message (CRLF line ends, unstuffed); valid once finished; empty when too_big.
   [[nodiscard]] std::string& message() noexcept { return message_; }
@@ -149,11 +152,16 @@ class DataReader {
   // memory stays bounded by max_bytes_ whatever the line lengths.
   enum class At : std::uint8_t { line_start, dot, dot_cr, text };
   void store(std::string_view bytes);
+  // Stores part of a line's text with each bare CR in it stored as CRLF; a CR that ends `text`
+  // is stored as is and last_cr_ says whether an LF followed it once the next byte is known.
+  void store_text(std::string_view text);
+  void end_bare_cr();  // the CR stored last was bare: completes it to CRLF
 
   std::size_t max_bytes_;
   std::string message_;  // capacity kept at most max(max_bytes_, small)
   std::size_t total_ = 0;
   std::size_t bare_lf_ = 0;
+  std::size_t bare_cr_ = 0;
   At at_ = At::line_start;
   bool last_cr_ = false;  // the last byte of the current line's text was a CR
   bool finished_ = false;
@@ -162,9 +170,9 @@ class DataReader {
 };
 
 // Appends `message` (lines ending with CRLF; a last line without one gets one) dot-stuffed,
-// then the end marker ".\r\n", to `out`: what goes on the wire after DATA's 354. A bare LF is
-// sent as CRLF. For any message, a DataReader fed the result returns the message with bare LFs
-// made CRLF and a CRLF added after a last line without one.
+// then the end marker ".\r\n", to `out`: what goes on the wire after DATA's 354. A bare LF or
+// bare CR is sent as CRLF. For any message, a DataReader fed the result returns the message with
+// bare LFs and bare CRs made CRLF and a CRLF added after a last line without one.
 void append_dot_stuffed(std::string& out, std::string_view message);
 
 }  // namespace ksmg::relay::smtp

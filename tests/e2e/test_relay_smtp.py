@@ -181,6 +181,31 @@ def test_pipelined_commands_get_their_replies_in_order(build_dir, tmp_path):
         assert hop.received[0]["to"] == ["bob@example.org", "carol@example.org"]
 
 
+def test_bare_cr_and_lf_in_data_reach_the_next_hop_as_crlf(build_dir, tmp_path):
+    # Bare line ends are normalized (README, "The relay"): the next hop gets only CRLF, and the
+    # smuggling attempts ("<CR>.<CRLF>", "<LF>.<LF>", "<LF>.<CRLF>") stay text of one message.
+    data = (b"From: alice@example.net\r\nTo: bob@example.org\r\nSubject: bare\r\n\r\n"
+            b"one\rtwo\nthree\r\r\nfour\r.\r\nMAIL FROM:<mallory@example.net>\r\n"
+            b"RCPT TO:<bob@example.org>\r\nDATA\r\nsmuggled\n.\nfive\n.\r\nlast\r\n")
+    with NextHop() as hop, Relay(build_dir, tmp_path, RELAY_DOMAINS, next_hop=hop.port) as relay:
+        with socket.create_connection(("127.0.0.1", relay.port), timeout=30) as s:
+            f = s.makefile("rb")
+            assert read_reply(f)[0] == 220
+            s.sendall(b"EHLO client.test\r\n")
+            assert read_reply(f)[0] == 250
+            s.sendall(b"MAIL FROM:<alice@example.net>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n")
+            assert [read_reply(f)[0] for _ in range(3)] == [250, 250, 354]
+            s.sendall(data + b".\r\nQUIT\r\n")
+            assert [read_reply(f)[0] for _ in range(2)] == [250, 221]
+        assert len(hop.received) == 1
+        got = hop.received[0]["data"]
+        assert got.count(b"\r") == got.count(b"\n") == got.count(b"\r\n")
+        body = got.split(b"\r\n\r\n", 1)[1]
+        assert body == (b"one\r\ntwo\r\nthree\r\n\r\nfour\r\n.\r\nMAIL FROM:<mallory@example.net>\r\n"
+                        b"RCPT TO:<bob@example.org>\r\nDATA\r\nsmuggled\r\n.\r\nfive\r\n.\r\n"
+                        b"last\r\n")
+
+
 def test_relaying_for_strangers_is_denied(build_dir, tmp_path):
     # Loopback is trusted by default; this relay trusts no network.
     with NextHop() as hop, Relay(build_dir, tmp_path,

@@ -24,6 +24,7 @@ std::string normalized(std::string_view m) {
   for (std::size_t i = 0; i < m.size(); ++i) {
     if (m[i] == '\n' && (i == 0 || m[i - 1] != '\r')) out += '\r';
     out += m[i];
+    if (m[i] == '\r' && (i + 1 == m.size() || m[i + 1] != '\n')) out += '\n';
   }
   if (!out.empty() && !out.ends_with("\r\n")) out += "\r\n";
   return out;
@@ -114,7 +115,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     smtp::append_dot_stuffed(wire, hostile.message());
     smtp::DataReader next_hop(1 << 20);
     check(feed_split(next_hop, wire, cut) == wire.size() && next_hop.finished());
-    check(next_hop.message() == hostile.message() && next_hop.bare_lf() == 0);
+    check(next_hop.message() == hostile.message() && next_hop.bare_lf() == 0 &&
+          next_hop.bare_cr() == 0);
   } else {
     check(consumed == size);
   }
@@ -124,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   smtp::append_dot_stuffed(wire, raw);
   smtp::DataReader reader(size * 2 + 8);
   check(feed_split(reader, wire, cut) == wire.size());
-  check(reader.finished() && !reader.too_big() && reader.bare_lf() == 0);
+  check(reader.finished() && !reader.too_big() && reader.bare_lf() == 0 && reader.bare_cr() == 0);
   check(reader.message() == normalized(raw));
   return 0;
 }

@@ -39,6 +39,7 @@ enum class Defect : std::uint8_t {
   base64_padding,            // missing, misplaced or excess padding; trailing bits
   invalid_quoted_printable,  // '=' not followed by two hex digits, or a raw 8-bit byte
   invalid_uuencode,
+  invalid_yenc,  // a yEnc block without =yend, or whose size or CRC-32 is not the declared one
   // Charsets
   unknown_charset,   // not known to ICU: read as UTF-8 if valid, else windows-1252
   charset_mismatch,  // bytes invalid in the declared charset: fallback used

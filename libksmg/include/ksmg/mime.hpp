@@ -144,10 +144,7 @@ class Message {
   [[nodiscard]] const ScanLimits& scan_limits() const noexcept { return scan_limits_; }
 
   // Transfer-decoded body bytes of a part (containers decode to their raw body).
-  [[nodiscard]] Decoded decode(const Part& p) const { return decode(p, p.transfer_encoding); }
-  // The body decoded as if the part declared `as`: where clients read an ambiguous
-  // Content-Transfer-Encoding otherwise (Defect::ambiguous_transfer_encoding).
-  [[nodiscard]] Decoded decode(const Part& p, TransferEncoding as) const;
+  [[nodiscard]] Decoded decode(const Part& p) const;
   // The body itself when its transfer encoding needs no decoding (none, 7bit, 8bit, binary or
   // unknown): a view into raw(), cut at max_decoded_bytes (then Limit::decoded_size is added to
   // `limits`). nullopt when the part must go through decode().

@@ -24,10 +24,13 @@ namespace ksmg::objects {
 
 // Where an object came from.
 enum class Origin : std::uint8_t {
-  file,       // the whole input, when it is not a mail message (ObjectTree::of_file)
-  mime_part,  // a MIME leaf (of the message, or of a message embedded in an object)
-  member,     // a member of an archive or compound object (its parent says which format)
-  uuencoded,  // a "begin NNN name" block in the text of a MIME leaf
+  file,            // the whole input, when it is not a mail message (ObjectTree::of_file)
+  mime_part,       // a MIME leaf (of the message, or of a message embedded in an object)
+  member,          // a member of an archive or compound object (its parent says which format)
+  uuencoded,       // a "begin NNN name" block in the text of a MIME leaf
+  yencoded,        // a "=ybegin ... name=F" block in the text of a MIME leaf
+  other_decoding,  // how another common client decodes a MIME leaf whose transfer encoding
+                   // is irregular, where that differs from the leaf's own bytes
 };
 std::string_view to_string(Origin o) noexcept;
 

@@ -131,9 +131,12 @@ bool is_body_html(const Object& o) {
          o.true_type.mime_type == "text/html";
 }
 
-// A container whose members are all objects of the tree: libclamav need not open it again.
+// A container whose members are all objects of the tree: libclamav need not open it again. A
+// message, or a text carrying encoded files, is still read by libclamav its own way.
 bool unpacked_completely(const Object& o) {
-  if (o.container.empty() || o.container == "message" || o.container == "uuencode") return false;
+  if (o.container.empty() || o.container == "message" || o.container.starts_with("uuencode") ||
+      o.container == "yenc")
+    return false;
   return !o.flags.has(Flag::encrypted) && !o.flags.has(Flag::corrupted) &&
          !o.flags.has(Flag::limit_exceeded);
 }

@@ -52,6 +52,8 @@ std::string_view to_string(Defect d) noexcept {
       return "invalid_quoted_printable";
     case Defect::invalid_uuencode:
       return "invalid_uuencode";
+    case Defect::invalid_yenc:
+      return "invalid_yenc";
     case Defect::unknown_charset:
       return "unknown_charset";
     case Defect::charset_mismatch:

@@ -402,7 +402,8 @@ bool scan_texts(const ContentFilter::Compiled& c, ContentScratch::State& s,
   if (wanted.has(Place::attachment_names)) {
     s.text.clear();
     for (const objects::Object& o : tree.objects()) {
-      if (o.name.empty()) continue;
+      // Another client's decoding of a leaf carries the leaf's name, which counts once.
+      if (o.name.empty() || o.origin == objects::Origin::other_decoding) continue;
       if (!s.text.empty()) s.text += kFieldSeparator;
       s.text += o.name;
     }

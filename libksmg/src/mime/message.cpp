@@ -90,11 +90,11 @@ std::optional<std::string_view> Message::body_as_is(const Part& p, LimitSet& lim
   return p.body.substr(0, std::min(cap, p.body.size()));
 }
 
-Decoded Message::decode(const Part& p, TransferEncoding as) const {
+Decoded Message::decode(const Part& p) const {
   Decoded d;
   const std::size_t cap = scan_limits_.max_decoded_bytes;
   detail::DecodeStatus st;
-  switch (as) {
+  switch (p.transfer_encoding) {
     case TransferEncoding::base64:
       st = detail::decode_base64(p.body, d.data, cap);
       break;
@@ -105,8 +105,7 @@ Decoded Message::decode(const Part& p, TransferEncoding as) const {
       st = detail::decode_uuencode(p.body, d.data, cap);
       break;
     default:
-      if (p.body.size() > cap) st.limits.add(Limit::decoded_size);
-      d.data.assign(p.body.substr(0, std::min(cap, p.body.size())));
+      if (const auto body = body_as_is(p, st.limits)) d.data.assign(*body);
       break;
   }
   d.defects = st.defects;

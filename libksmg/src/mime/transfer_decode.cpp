@@ -1,5 +1,5 @@
 // transfer_decode.cpp — owns the Content-Transfer-Encoding decoders declared in
-// transfer_decode.hpp: base64, quoted-printable, RFC 2047 "Q", uuencode.
+// transfer_decode.hpp: base64, quoted-printable, RFC 2047 "Q", uuencode, and yEnc.
 //
 // These run on every encoded body a scanner looks at, so the common shapes (76-column base64,
 // mostly-literal quoted-printable) take table-driven fast paths and the output buffer is sized
@@ -7,10 +7,14 @@
 // records a defect. Every decoder stops exactly at max_out.
 #include "mime/transfer_decode.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 #include "core/ascii.hpp"
 
@@ -82,6 +86,11 @@ class Sink {
   [[nodiscard]] std::size_t space() const noexcept { return static_cast<std::size_t>(end_ - p_); }
   [[nodiscard]] char* cursor() noexcept { return p_; }
   void advance(std::size_t n) noexcept { p_ += n; }
+  // Drops what this sink wrote (a reading that starts afresh).
+  void rewind() noexcept {
+    p_ = begin_ + start_;
+    limited_ = false;
+  }
 
   // Appends what fits; false once the cap was hit (and records it).
   bool put(char c) noexcept {
@@ -162,20 +171,25 @@ void decode_qp_line(const char* s, std::size_t n, Sink& sink, DecodeStatus& st, 
 // ---------------------------------------------------------------------------------------------
 // uuencode
 
-// "begin" 1*WSP 1*4octal 1*WSP name — the line of a uuencoded block (without its line break).
+// "begin" 1*WSP 1*octal [1*WSP name] — the line of a uuencoded block (without its line break).
+// Any number of octal digits and no name at all are read as Python's email reads them (it takes
+// whatever int(mode, 8) accepts, and the name is optional). "begin-base64" is GNU uuencode -m:
+// base64 lines up to a "====" line.
+constexpr std::string_view kBeginBase64 = "begin-base64";
+
+std::size_t begin_word_size(std::string_view line) noexcept {
+  return line.starts_with(kBeginBase64) ? kBeginBase64.size() : 5;
+}
+
 bool is_begin_line(std::string_view line) noexcept {
   if (!line.starts_with("begin")) return false;
-  std::size_t i = 5;
+  std::size_t i = begin_word_size(line);
   const std::size_t ws1 = i;
   while (i < line.size() && core::is_wsp(line[i])) ++i;
   if (i == ws1) return false;
   const std::size_t digits = i;
   while (i < line.size() && line[i] >= '0' && line[i] <= '7') ++i;
-  if (i == digits || i - digits > 4) return false;
-  const std::size_t ws2 = i;
-  while (i < line.size() && core::is_wsp(line[i])) ++i;
-  if (i == ws2) return false;
-  return !core::trim(line.substr(i)).empty();
+  return i != digits && (i == line.size() || core::is_wsp(line[i]));
 }
 
 struct Line {
@@ -230,6 +244,55 @@ bool line_is_base64(std::string_view line) noexcept {
     }
   }
   return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// yEnc
+
+// The first "=ybegin " line at or after pos: its start, or npos.
+std::size_t find_ybegin_line(std::string_view in, std::size_t pos) noexcept {
+  for (std::size_t at = in.find("=ybegin ", pos); at != std::string_view::npos;
+       at = in.find("=ybegin ", at + 1)) {
+    if (at == 0 || in[at - 1] == '\n') return at;
+  }
+  return std::string_view::npos;
+}
+
+// The value of " key=" in a yEnc header line ("" when absent); name= takes the rest of the line.
+std::string_view yenc_value(std::string_view line, std::string_view key) noexcept {
+  for (std::size_t at = line.find(key); at != std::string_view::npos; at = line.find(key, at + 1)) {
+    if (at == 0 || !core::is_wsp(line[at - 1]) || at + key.size() >= line.size() ||
+        line[at + key.size()] != '=')
+      continue;
+    std::string_view v = line.substr(at + key.size() + 1);
+    if (key == "name") return core::trim(v);
+    return v.substr(0, std::min(v.size(), v.find_first_of(" \t")));
+  }
+  return {};
+}
+
+// A declared number (decimal, or hexadecimal for the CRCs); nullopt when absent or malformed.
+std::optional<std::uint64_t> yenc_number(std::string_view v, int base) noexcept {
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n, base);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
+  return n;
+}
+
+// The blocks of a text that start at the lines find_start finds: each runs up to the next one
+// (or the end), named by what name_of reads in its first line.
+template <typename FindStart, typename NameOf>
+std::vector<EncodedFileBlock> blocks_of(std::string_view in, FindStart find_start, NameOf name_of) {
+  std::vector<EncodedFileBlock> blocks;
+  std::size_t b = find_start(in, 0);
+  while (b != std::string_view::npos) {
+    const Line first = line_at(in, b);
+    const std::size_t next = find_start(in, first.next);
+    const std::size_t stop = next == std::string_view::npos ? in.size() : next;
+    blocks.push_back({name_of(first.text), in.substr(b, stop - b)});
+    b = next;
+  }
+  return blocks;
 }
 
 }  // namespace
@@ -383,10 +446,16 @@ DecodeStatus decode_quoted_printable(std::string_view in, std::string& out, std:
         eol = "\n";
       }
     }
-    // RFC 2045 rule 3: whitespace at the end of an encoded line was added in transport.
-    while (end > pos && core::is_wsp(s[end - 1])) --end;
+    // RFC 2045 rule 3: whitespace at the end of an encoded line was added in transport. A
+    // stray CR there is read the same way, as Python's email does ("=<CR><CR><LF>" is a soft
+    // break).
+    const std::size_t text_end = end;
+    while (end > pos && (core::is_wsp(s[end - 1]) || s[end - 1] == '\r')) --end;
     bool soft = false;
     decode_qp_line(s + pos, end - pos, sink, st, false, soft);
+    // Clients that keep what was cut read this line otherwise: say so, for other_decodings.
+    if (end != text_end && (soft || std::memchr(s + end, '\r', text_end - end) != nullptr))
+      st.defects.add(Defect::invalid_quoted_printable);
     if (sink.hit_limit()) break;
     if (!soft && !sink.put(eol.data(), eol.size())) break;
     pos = next;
@@ -416,8 +485,23 @@ DecodeStatus decode_uuencode(std::string_view in, std::string& out, std::size_t 
   std::array<char, 66> buf{};  // 63 bytes per line at most, plus the last group's spare
 
   while (!limited) {
-    pos = find_begin(in, pos);
-    if (pos == std::string_view::npos) break;
+    const std::size_t b = find_begin_line(in, pos);
+    if (b == std::string_view::npos) break;
+    const Line begin = line_at(in, b);
+    pos = begin.next;
+    if (begin.text.starts_with(kBeginBase64)) {
+      std::size_t stop = pos;
+      while (stop < in.size() && core::trim(line_at(in, stop).text) != "====")
+        stop = line_at(in, stop).next;
+      if (stop == in.size()) st.defects.add(Defect::invalid_uuencode);  // no "====" line
+      const std::size_t before = out.size();
+      const DecodeStatus b64 = decode_base64(in.substr(pos, stop - pos), out, before + budget);
+      st.defects.add(b64.defects);
+      budget -= out.size() - before;
+      limited = !b64.limits.empty();
+      pos = stop == in.size() ? stop : line_at(in, stop).next;
+      continue;
+    }
     bool ended = false;
     bool zero_line_seen = false;
     while (pos < in.size()) {
@@ -475,21 +559,255 @@ bool looks_uuencoded(std::string_view body) noexcept {
   return find_begin(body, 0) != std::string_view::npos;
 }
 
-std::vector<UuencodedBlock> uuencoded_blocks(std::string_view in) {
-  std::vector<UuencodedBlock> blocks;
-  std::size_t b = find_begin_line(in, 0);
-  while (b != std::string_view::npos) {
-    const Line begin = line_at(in, b);
+std::vector<EncodedFileBlock> uuencoded_blocks(std::string_view in) {
+  return blocks_of(in, find_begin_line, [](std::string_view begin) {
     // "begin" + blanks + mode + blanks + name, as is_begin_line accepted it.
-    std::string_view rest = begin.text.substr(5);
+    std::string_view rest = begin.substr(begin_word_size(begin));
     while (!rest.empty() && core::is_wsp(rest.front())) rest.remove_prefix(1);
     while (!rest.empty() && !core::is_wsp(rest.front())) rest.remove_prefix(1);
-    const std::size_t next = find_begin_line(in, begin.next);
-    const std::size_t stop = next == std::string_view::npos ? in.size() : next;
-    blocks.push_back({core::trim(rest), in.substr(b, stop - b)});
-    b = next;
+    return core::trim(rest);
+  });
+}
+
+bool looks_yencoded(std::string_view text) noexcept {
+  return find_ybegin_line(text, 0) != std::string_view::npos;
+}
+
+std::vector<EncodedFileBlock> yenc_blocks(std::string_view in) {
+  return blocks_of(in, find_ybegin_line,
+                   [](std::string_view begin) { return yenc_value(begin, "name"); });
+}
+
+DecodeStatus decode_yenc(std::string_view in, std::string& out, std::size_t max_out) {
+  DecodeStatus st;
+  std::size_t pos = find_ybegin_line(in, 0);
+  if (pos == std::string_view::npos) return st;
+  const Line begin = line_at(in, pos);
+  pos = begin.next;
+  const std::size_t start = out.size();
+  // Decoding never grows the data: the input bounds the output.
+  Sink sink(out, max_out, in.size() - pos);
+  std::string_view end_line;
+  bool multipart = false;
+  while (pos < in.size()) {
+    const Line l = line_at(in, pos);
+    pos = l.next;
+    if (l.text.starts_with("=ypart ")) {
+      multipart = true;
+      continue;
+    }
+    if (l.text.starts_with("=yend")) {
+      end_line = l.text;
+      break;
+    }
+    // Each byte is stored plus 42; "=" escapes a critical byte (NUL, LF, CR, '=', and TAB or
+    // a space or a dot at a line edge where encoders choose to) stored plus 64 more. Line
+    // breaks are not data; an escape at the end of a line escapes nothing.
+    const std::string_view t = l.text;
+    bool full = false;
+    for (std::size_t k = 0; k < t.size() && !full; ++k) {
+      unsigned char c = static_cast<unsigned char>(t[k]);
+      if (c == '=') {
+        if (++k == t.size()) break;
+        c = static_cast<unsigned char>(static_cast<unsigned char>(t[k]) - 64);
+      } else if (c == '\r') {
+        continue;
+      }
+      full = !sink.put(static_cast<char>(static_cast<unsigned char>(c - 42)));
+    }
+    if (full) break;
   }
-  return blocks;
+  if (sink.hit_limit()) {
+    st.limits.add(Limit::decoded_size);
+    return st;
+  }
+  // The declared size and CRC-32 are checked against what was decoded: a mismatch says the
+  // file is not the one the poster sent (truncated or altered), which the scanners report.
+  const std::size_t decoded = static_cast<std::size_t>(sink.cursor() - out.data()) - start;
+  const auto size = yenc_number(yenc_value(end_line, "size"), 10);
+  const auto crc = yenc_number(yenc_value(end_line, multipart ? "pcrc32" : "crc32"), 16);
+  const auto begin_size = yenc_number(yenc_value(begin.text, "size"), 10);
+  bool ok = !end_line.empty() && size == decoded && (multipart || begin_size == decoded);
+  if (ok && crc) {
+    const auto* bytes = reinterpret_cast<const Bytef*>(out.data() + start);
+    uLong sum = crc32(0L, Z_NULL, 0);
+    for (std::size_t done = 0; done < decoded;) {  // zlib takes at most UINT_MAX at a time
+      const auto n = static_cast<uInt>(std::min<std::size_t>(decoded - done, 1u << 30));
+      sum = crc32(sum, bytes + done, n);
+      done += n;
+    }
+    ok = sum == *crc;
+  }
+  if (!ok) st.defects.add(Defect::invalid_yenc);
+  return st;
+}
+
+std::string_view to_string(OtherDecoding r) noexcept {
+  switch (r) {
+    case OtherDecoding::base64_ends_at_padding:
+      return "base64-ends-at-padding";
+    case OtherDecoding::base64_python:
+      return "base64-python";
+    case OtherDecoding::qp_strict:
+      return "qp-strict";
+    case OtherDecoding::qp_python:
+      return "qp-python";
+    case OtherDecoding::as_is:
+      return "as-is";
+    case OtherDecoding::as_base64:
+      return "as-base64";
+    case OtherDecoding::as_quoted_printable:
+      return "as-quoted-printable";
+    case OtherDecoding::as_uuencode:
+      return "as-uuencode";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// The readings of a body whose Content-Transfer-Encoding fields clients read differently: as
+// each encoding a field names, and as it is.
+void add_written_readings(TransferEncoding e, std::span<const TransferEncoding> written,
+                          std::vector<OtherDecoding>& out) {
+  auto add = [&out](OtherDecoding r) {
+    if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+  };
+  for (const TransferEncoding w : written) {
+    if (w == e) continue;
+    if (w == TransferEncoding::base64) add(OtherDecoding::as_base64);
+    if (w == TransferEncoding::quoted_printable) add(OtherDecoding::as_quoted_printable);
+    if (w == TransferEncoding::uuencode) add(OtherDecoding::as_uuencode);
+  }
+  if (e == TransferEncoding::base64 || e == TransferEncoding::quoted_printable ||
+      e == TransferEncoding::uuencode)
+    add(OtherDecoding::as_is);
+}
+
+std::vector<OtherDecoding> decoder_readings(TransferEncoding e, DefectSet defects) {
+  switch (e) {
+    case TransferEncoding::base64:
+      if (defects.has(Defect::base64_padding) || defects.has(Defect::invalid_base64))
+        return {OtherDecoding::base64_ends_at_padding, OtherDecoding::base64_python};
+      break;
+    case TransferEncoding::quoted_printable:
+      if (defects.has(Defect::invalid_quoted_printable))
+        return {OtherDecoding::qp_strict, OtherDecoding::qp_python};
+      break;
+    case TransferEncoding::uuencode:
+      // Python shows the body undecoded whenever its stricter reader fails (no "begin " line,
+      // an empty line inside the block, a line it cannot read): rare enough to always scan.
+      return {OtherDecoding::as_is};
+    default:
+      break;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<OtherDecoding> other_decodings(TransferEncoding e, DefectSet defects,
+                                           std::span<const TransferEncoding> written) {
+  std::vector<OtherDecoding> out = decoder_readings(e, defects);
+  if (defects.has(Defect::ambiguous_transfer_encoding)) add_written_readings(e, written, out);
+  return out;
+}
+
+DecodeStatus decode_other(OtherDecoding r, std::string_view in, std::string& out,
+                          std::size_t max_out) {
+  switch (r) {
+    case OtherDecoding::as_base64:
+      return decode_base64(in, out, max_out);
+    case OtherDecoding::as_quoted_printable:
+      return decode_quoted_printable(in, out, max_out);
+    case OtherDecoding::as_uuencode:
+      return decode_uuencode(in, out, max_out);
+    default:
+      break;
+  }
+  DecodeStatus st;
+  Sink sink(out, max_out, in.size());  // none of these readings grows the data
+  const std::size_t n = in.size();
+  switch (r) {
+    case OtherDecoding::base64_ends_at_padding:
+    case OtherDecoding::base64_python: {
+      const bool python = r == OtherDecoding::base64_python;
+      std::uint32_t acc = 0;
+      int q = 0;
+      int pads = 0;
+      bool ended = false;
+      for (std::size_t k = 0; k < n && !ended && !sink.hit_limit(); ++k) {
+        const std::uint8_t v = kB64.value[static_cast<unsigned char>(in[k])];
+        if (v == kB64Pad) {
+          // binascii.a2b_base64: '=' counts only after two sextets, and ends the data once
+          // the quantum is full; GMime and mutt end at any '='.
+          ended = !python || (q >= 2 && q + ++pads >= 4);
+          continue;
+        }
+        if (v >= 64) continue;
+        pads = 0;
+        acc = (acc << 6) | v;
+        if (++q == 4) {
+          sink.put(static_cast<char>(acc >> 16));
+          sink.put(static_cast<char>(acc >> 8));
+          sink.put(static_cast<char>(acc));
+          q = 0;
+          acc = 0;
+        }
+      }
+      if (python && !ended && q == 1) {
+        // Python cannot decode it and shows the body with its line breaks removed instead.
+        sink.rewind();
+        for (std::size_t k = 0; k < n; ++k)
+          if (in[k] != '\r' && in[k] != '\n' && !sink.put(in[k])) break;
+        break;
+      }
+      // The last partial quantum: Python pads it, GMime keeps it only when a '=' ended it.
+      if (!python && !ended) break;
+      if (q == 2) sink.put(static_cast<char>(acc >> 4));
+      if (q == 3) {
+        sink.put(static_cast<char>(acc >> 10));
+        sink.put(static_cast<char>(acc >> 2));
+      }
+      break;
+    }
+    case OtherDecoding::qp_strict:
+    case OtherDecoding::qp_python:
+      for (std::size_t k = 0; k < n && !sink.hit_limit(); ++k) {
+        if (in[k] != '=') {
+          sink.put(in[k]);
+          continue;
+        }
+        if (k + 1 == n) break;  // '=' ending the body
+        if (in[k + 1] == '\n' || (in[k + 1] == '\r' && k + 2 < n && in[k + 2] == '\n')) {
+          k += in[k + 1] == '\n' ? 1 : 2;
+          continue;
+        }
+        if (in[k + 1] == '\r' && r == OtherDecoding::qp_python) {
+          const std::size_t lf = in.find('\n', k);
+          k = lf == std::string_view::npos ? n : lf;
+          continue;
+        }
+        const int h = core::hex_value(in[k + 1]);
+        const int l = k + 2 < n ? core::hex_value(in[k + 2]) : -1;
+        if (h >= 0 && l >= 0) {
+          sink.put(static_cast<char>(h * 16 + l));
+          k += 2;
+        } else {
+          sink.put('=');
+        }
+      }
+      break;
+    case OtherDecoding::as_is:
+      sink.put(in.data(), n);
+      break;
+    case OtherDecoding::as_base64:
+    case OtherDecoding::as_quoted_printable:
+    case OtherDecoding::as_uuencode:
+      break;  // decoded above by their own decoders
+  }
+  if (sink.hit_limit()) st.limits.add(Limit::decoded_size);
+  return st;
 }
 
 }  // namespace ksmg::mime::detail

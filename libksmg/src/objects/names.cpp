@@ -41,6 +41,10 @@ std::string_view to_string(Origin o) noexcept {
       return "member";
     case Origin::uuencoded:
       return "uuencoded";
+    case Origin::yencoded:
+      return "yencoded";
+    case Origin::other_decoding:
+      return "other_decoding";
   }
   return "unknown_origin";
 }

@@ -1,6 +1,6 @@
 // tree.cpp — owns building the ObjectTree: MIME leaves, messages embedded in objects, uuencoded
-// blocks in text, and the members of archives and compound objects, each typed, hashed and
-// flagged, under one archive::Budget per message; and the message's text that an encrypted
+// and yEnc blocks in text, and the members of archives and compound objects, each typed, hashed
+// and flagged, under one archive::Budget per message; and the message's text that an encrypted
 // archive's password may be read from.
 //
 // Objects are appended in document order (a container, then everything inside it, then its next
@@ -58,18 +58,6 @@ std::string stream_member_name(std::string_view container_name) {
 constexpr std::size_t kMaxOtherReadings = 4;
 
 constexpr mime::TransferEncoding kUuencode = mime::TransferEncoding::uuencode;
-
-// The decoder an encoding selects: those with none read the body as it is (unknown).
-mime::TransferEncoding as_read(mime::TransferEncoding e) noexcept {
-  switch (e) {
-    case mime::TransferEncoding::base64:
-    case mime::TransferEncoding::quoted_printable:
-    case mime::TransferEncoding::uuencode:
-      return e;
-    default:
-      return mime::TransferEncoding::unknown;
-  }
-}
 
 // A CR not followed by LF ends a line for Python's email, not for GMime or ksmg's parser. Where
 // it changes nothing (a binary body), the other reading gives the same leaves, which are not
@@ -139,6 +127,7 @@ class TreeBuilder final : public archive::PasswordSource {
       if (!p.is_leaf()) continue;
       Object o = leaf_object(p, depth, prefix + p.path);
       LimitSet cut;
+      DefectSet decoding;
       if (const auto body = m.body_as_is(p, cut)) {
         // Nothing to decode: a view into the message, no copy.
         o.data = *body;
@@ -146,10 +135,14 @@ class TreeBuilder final : public archive::PasswordSource {
       } else {
         mime::Decoded d = m.decode(p);
         add_limits(o, d.limits);
+        decoding = d.defects;
         tree_.decode_defects_.add(d.defects);
         o.data = keep(std::move(d.data));
       }
-      add_leaf(std::move(o), parent, p.is_text() && p.transfer_encoding != kUuencode, only_new);
+      const bool text_part = p.is_text() && p.transfer_encoding != kUuencode;
+      if (const std::optional<std::uint32_t> i =
+              add_leaf(std::move(o), parent, text_part, only_new))
+        add_other_decodings(m, p, *i, decoding, text_part);
     }
     add_other_readings(m, parent, depth, prefix);
   }
@@ -166,8 +159,6 @@ class TreeBuilder final : public archive::PasswordSource {
       if (p.defects.has(Defect::duplicate_content_type) ||
           p.defects.has(Defect::duplicate_parameter))
         add_structure_readings(m, p, parent, depth, prefix);
-      if (p.is_leaf() && p.defects.has(Defect::ambiguous_transfer_encoding))
-        add_decoding_readings(m, p, parent, depth, prefix);
     }
     if (line_ends_ambiguous(m)) add_line_end_reading(m, parent, depth, prefix);
   }
@@ -209,32 +200,6 @@ class TreeBuilder final : public archive::PasswordSource {
     }
   }
 
-  // A leaf whose transfer encoding clients read differently (two fields, or one with a
-  // comment or blanks): the body decoded by each other encoding written, and as it is (what a
-  // client that knows none of them shows), at paths "<part>~cte<N>".
-  void add_decoding_readings(const mime::Message& m, const mime::Part& p, std::uint32_t parent,
-                             std::uint32_t depth, const std::string& prefix) {
-    std::vector<mime::TransferEncoding> readings{as_read(p.transfer_encoding)};
-    std::vector<mime::TransferEncoding> written;
-    for (const mime::HeaderField& f : m.headers(p))
-      if (core::iequals(f.name, "Content-Transfer-Encoding"))
-        written.push_back(mime::detail::parse_transfer_encoding(core::trim(f.raw_value)));
-    written.push_back(mime::TransferEncoding::unknown);
-    for (const mime::TransferEncoding e : written) {
-      const mime::TransferEncoding as = as_read(e);
-      if (std::find(readings.begin(), readings.end(), as) != readings.end()) continue;
-      if (readings.size() > kMaxOtherReadings) return;
-      readings.push_back(as);
-      mime::Decoded d = m.decode(p, as);
-      if (!take_copy(d.data.size())) return;
-      Object o =
-          leaf_object(p, depth, prefix + p.path + "~cte" + std::to_string(readings.size() - 1));
-      add_limits(o, d.limits);
-      o.data = keep(std::move(d.data));
-      add_leaf(std::move(o), parent, p.is_text() && as != kUuencode, true);
-    }
-  }
-
   // The message once more with every bare CR a line end (views into the same bytes, no copy);
   // its leaves get paths "~cr/...".
   void add_line_end_reading(const mime::Message& m, std::uint32_t parent, std::uint32_t depth,
@@ -242,6 +207,52 @@ class TreeBuilder final : public archive::PasswordSource {
     add_message(
         keep(mime::Message::parse(m.raw(), budget_.limits(), mime::LineEnds::lf_or_bare_cr)),
         parent, depth, prefix + "~cr/", true);
+  }
+
+  // What other clients decode from a leaf whose transfer encoding is irregular, where it differs
+  // from our decoding and from each other (mime::detail::other_decodings): each is an object
+  // beside the leaf, path "<leaf>~<reading>", counted against the member and unpacked-bytes
+  // budgets like the members of an archive.
+  void add_other_decodings(const mime::Message& m, const mime::Part& p, std::uint32_t leaf,
+                           DefectSet decoding, bool text_part) {
+    decoding.add(p.defects);
+    std::vector<mime::TransferEncoding> written;
+    if (p.defects.has(Defect::ambiguous_transfer_encoding))
+      for (const mime::HeaderField& f : m.headers(p))
+        if (core::iequals(f.name, "Content-Transfer-Encoding"))
+          written.push_back(mime::detail::parse_transfer_encoding(core::trim(f.raw_value)));
+    const std::vector<mime::detail::OtherDecoding> readings =
+        mime::detail::other_decodings(p.transfer_encoding, decoding, written);
+    std::vector<std::string_view> seen{tree_.objects_[leaf].data};
+    for (const mime::detail::OtherDecoding r : readings) {
+      std::string bytes;
+      const std::size_t unpacked_left = budget_.limits().max_unpacked_bytes - budget_.bytes_used();
+      const std::size_t decoded_cap = budget_.limits().max_decoded_bytes;
+      const mime::detail::DecodeStatus st =
+          mime::detail::decode_other(r, p.body, bytes, std::min(decoded_cap, unpacked_left));
+      // An empty reading shows nothing to scan.
+      if (bytes.empty() || std::find(seen.begin(), seen.end(), bytes) != seen.end()) continue;
+      if (!budget_.take_member()) {
+        add_limits(tree_.objects_[leaf], limit(Limit::archive_members));
+        return;
+      }
+      (void)budget_.take_bytes(bytes.size());
+      const Object& l = tree_.objects_[leaf];
+      Object c;
+      c.origin = Origin::other_decoding;
+      c.name = l.name;
+      c.declared_type = l.declared_type;
+      c.mime_part_path = l.mime_part_path;
+      c.path = l.path + '~' + std::string(mime::detail::to_string(r));
+      c.depth = l.depth;
+      if (!st.limits.empty())
+        add_limits(
+            c, limit(decoded_cap <= unpacked_left ? Limit::decoded_size : Limit::unpacked_size));
+      c.data = keep(std::move(bytes));
+      seen.push_back(c.data);
+      const std::uint32_t parent = l.parent;
+      inspect(add(std::move(c), parent), text_part);
+    }
   }
 
   void add_file(std::string_view name, std::string_view bytes) {
@@ -287,11 +298,15 @@ class TreeBuilder final : public archive::PasswordSource {
     return o;
   }
 
-  // Adds a leaf and takes it apart; `only_new`: not when the tree holds its bytes already.
-  void add_leaf(Object o, std::uint32_t parent, bool text_part, bool only_new) {
+  // Adds a leaf and takes it apart; `only_new`: not when the tree holds its bytes already
+  // (nullopt).
+  std::optional<std::uint32_t> add_leaf(Object o, std::uint32_t parent, bool text_part,
+                                        bool only_new) {
     o.sha256 = sha256_hex(o.data);
-    if (only_new && known_hashes().contains(o.sha256)) return;
-    inspect(add(std::move(o), parent), text_part);
+    if (only_new && known_hashes().contains(o.sha256)) return std::nullopt;
+    const std::uint32_t i = add(std::move(o), parent);
+    inspect(i, text_part);
+    return i;
   }
 
   // The hashes of every object so far, gathered the first time another reading needs them and
@@ -335,8 +350,8 @@ class TreeBuilder final : public archive::PasswordSource {
   }
 
   // Types, hashes and flags object i, then takes it apart if it is a container. `text_part`:
-  // a MIME text leaf, which may carry uuencoded files but is re-read as a message only when it
-  // is presented as one (an attachment named .eml).
+  // a MIME text leaf, which may carry uuencoded or yEnc files but is re-read as a message only
+  // when it is presented as one (an attachment named .eml).
   void inspect(std::uint32_t i, bool text_part) {
     {
       Object& o = tree_.objects_[i];
@@ -359,8 +374,9 @@ class TreeBuilder final : public archive::PasswordSource {
     const bool as_message =
         presented_as_message(o) || (!text_part && is_message_type(o.true_type.mime_type));
     const bool uuencoded = text_part && mime::detail::looks_uuencoded(o.data);
-    const bool container =
-        as_message || uuencoded || archive::container_of(o.true_type) != archive::Container::none;
+    const bool yencoded = text_part && mime::detail::looks_yencoded(o.data);
+    const bool container = as_message || uuencoded || yencoded ||
+                           archive::container_of(o.true_type) != archive::Container::none;
     if (!container) return;
     if (o.depth + 1 > budget_.limits().max_archive_depth) {
       add_limits(tree_.objects_[i], limit(Limit::archive_depth));
@@ -378,8 +394,8 @@ class TreeBuilder final : public archive::PasswordSource {
     }
     if (as_message)
       expand_message(i);
-    else if (uuencoded)
-      expand_uuencoded(i);
+    else if (uuencoded || yencoded)
+      expand_encoded_files(i, uuencoded, yencoded);
     else
       expand_container(i);
   }
@@ -392,36 +408,49 @@ class TreeBuilder final : public archive::PasswordSource {
     add_message(m, i, o.depth + 1, o.path + '/');
   }
 
-  void expand_uuencoded(std::uint32_t i) {
-    tree_.objects_[i].container = "uuencode";
+  // Files encoded in the text of a MIME leaf, as a newsreader or mail client decodes them:
+  // every uuencoded block, then every yEnc block, each an object under the text.
+  void expand_encoded_files(std::uint32_t i, bool uuencoded, bool yencoded) {
+    tree_.objects_[i].container = !yencoded ? "uuencode" : !uuencoded ? "yenc" : "uuencode+yenc";
     const std::string_view text = tree_.objects_[i].data;
     std::size_t n = 0;
-    for (const mime::detail::UuencodedBlock& b : mime::detail::uuencoded_blocks(text)) {
-      Object& parent = tree_.objects_[i];
-      if (!budget_.take_member()) {
-        add_limits(parent, limit(Limit::archive_members));
-        return;
-      }
-      Object c;
-      c.origin = Origin::uuencoded;
-      // Capped like the names of archive members.
-      c.name = mime::to_utf8("utf-8", b.name, archive::detail::kMaxMemberNameBytes).data;
-      c.path = parent.path + '/' + (c.name.empty() ? '#' + std::to_string(n) : c.name);
-      c.depth = parent.depth + 1;
-      std::string bytes;
-      const std::size_t unpacked_left = budget_.limits().max_unpacked_bytes - budget_.bytes_used();
-      const std::size_t member_cap = budget_.limits().max_member_bytes;
-      const mime::detail::DecodeStatus st =
-          mime::detail::decode_uuencode(b.text, bytes, std::min(member_cap, unpacked_left));
-      if (st.defects.has(Defect::invalid_uuencode)) c.flags.add(Flag::corrupted);
-      if (!st.limits.empty())
-        add_limits(c,
-                   limit(member_cap <= unpacked_left ? Limit::member_size : Limit::unpacked_size));
-      (void)budget_.take_bytes(bytes.size());
-      c.data = keep(std::move(bytes));
-      ++n;
-      inspect(add(std::move(c), i), false);
+    if (uuencoded)
+      for (const mime::detail::EncodedFileBlock& b : mime::detail::uuencoded_blocks(text))
+        if (!add_encoded_file(i, b, Origin::uuencoded, n++)) return;
+    if (yencoded)
+      for (const mime::detail::EncodedFileBlock& b : mime::detail::yenc_blocks(text))
+        if (!add_encoded_file(i, b, Origin::yencoded, n++)) return;
+  }
+
+  // False when the message's member budget is spent (the text is flagged).
+  bool add_encoded_file(std::uint32_t i, const mime::detail::EncodedFileBlock& b, Origin origin,
+                        std::size_t n) {
+    Object& parent = tree_.objects_[i];
+    if (!budget_.take_member()) {
+      add_limits(parent, limit(Limit::archive_members));
+      return false;
     }
+    Object c;
+    c.origin = origin;
+    // Capped like the names of archive members.
+    c.name = mime::to_utf8("utf-8", b.name, archive::detail::kMaxMemberNameBytes).data;
+    c.path = parent.path + '/' + (c.name.empty() ? '#' + std::to_string(n) : c.name);
+    c.depth = parent.depth + 1;
+    std::string bytes;
+    const std::size_t unpacked_left = budget_.limits().max_unpacked_bytes - budget_.bytes_used();
+    const std::size_t member_cap = budget_.limits().max_member_bytes;
+    const std::size_t cap = std::min(member_cap, unpacked_left);
+    const mime::detail::DecodeStatus st = origin == Origin::yencoded
+                                              ? mime::detail::decode_yenc(b.text, bytes, cap)
+                                              : mime::detail::decode_uuencode(b.text, bytes, cap);
+    if (st.defects.has(Defect::invalid_uuencode) || st.defects.has(Defect::invalid_yenc))
+      c.flags.add(Flag::corrupted);
+    if (!st.limits.empty())
+      add_limits(c, limit(member_cap <= unpacked_left ? Limit::member_size : Limit::unpacked_size));
+    (void)budget_.take_bytes(bytes.size());
+    c.data = keep(std::move(bytes));
+    inspect(add(std::move(c), i), false);
+    return true;
   }
 
   void expand_container(std::uint32_t i) {

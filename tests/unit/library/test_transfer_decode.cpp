@@ -1,6 +1,7 @@
-// test_transfer_decode.cpp — base64, quoted-printable, RFC 2047 Q and uuencode decoders
+// test_transfer_decode.cpp — base64, quoted-printable, RFC 2047 Q, uuencode and yEnc decoders
 // (internal header mime/transfer_decode.hpp) and is_valid_utf8 (ksmg/mime.hpp).
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cstdint>
 #include <random>
@@ -9,6 +10,7 @@
 
 #include "ksmg/mime.hpp"
 #include "mime/transfer_decode.hpp"
+#include "test_data.hpp"
 
 namespace {
 
@@ -16,11 +18,16 @@ using ksmg::Defect;
 using ksmg::Limit;
 using ksmg::mime::is_valid_utf8;
 using ksmg::mime::detail::decode_base64;
+using ksmg::mime::detail::decode_other;
 using ksmg::mime::detail::decode_q_word;
 using ksmg::mime::detail::decode_quoted_printable;
 using ksmg::mime::detail::decode_uuencode;
+using ksmg::mime::detail::decode_yenc;
 using ksmg::mime::detail::DecodeStatus;
 using ksmg::mime::detail::looks_uuencoded;
+using ksmg::mime::detail::looks_yencoded;
+using ksmg::mime::detail::OtherDecoding;
+using ksmg::mime::detail::yenc_blocks;
 
 constexpr std::size_t kNoCap = static_cast<std::size_t>(-1);
 
@@ -397,13 +404,40 @@ TEST(Uuencode, MissingEndAndTruncation) {
 
 TEST(Uuencode, NoBlockAndBrokenBeginLines) {
   for (std::string_view in :
-       {"", "hello\n", "begin 644\n#0V%T\nend\n", "begin-base64 644 x\nQUJD\n====\n",
-        "xbegin 644 x\n#0V%T\nend\n", "begin abc x\n#0V%T\nend\n", "begin 64444 x\n#0V%T\nend\n"}) {
+       {"", "hello\n", "begin-base6 644 x\nQUJD\n====\n", "xbegin 644 x\n#0V%T\nend\n",
+        "begin abc x\n#0V%T\nend\n", "begin 64a x\n#0V%T\nend\n"}) {
     const Result r = run(decode_uuencode, in);
     EXPECT_EQ(r.out, "") << in;
     EXPECT_TRUE(r.st.defects.empty()) << in;
     EXPECT_FALSE(looks_uuencoded(in)) << in;
   }
+}
+
+TEST(Uuencode, BeginLinesAsEncodersAndPythonWriteThem) {
+  // Modes of any length ("0644", "100644") and no name at all: Python's email decodes these.
+  for (std::string_view begin : {"begin 644 cat.txt", "begin 0644 cat.txt", "begin 100644 c a t",
+                                 "begin 7 x", "begin 644", "begin\t644\t"}) {
+    const Result r = run(decode_uuencode, std::string(begin) + "\r\n#0V%T\r\n`\r\nend\r\n");
+    EXPECT_EQ(r.out, "Cat") << begin;
+    EXPECT_TRUE(r.st.defects.empty()) << begin;
+  }
+}
+
+TEST(Uuencode, BeginBase64AsGnuUuencodeWritesIt) {
+  // uuencode -m: base64 lines up to "====", here between ordinary uuencoded blocks.
+  Result r =
+      run(decode_uuencode, "hi\r\nbegin-base64 644 a b.txt\r\nQUJD\r\nREU=\r\n====\r\nbye\r\n" +
+                               std::string(kFoxUu));
+  EXPECT_EQ(r.out, "ABCDE" + std::string(kFox));
+  EXPECT_TRUE(r.st.defects.empty());
+  const auto blocks =
+      ksmg::mime::detail::uuencoded_blocks("begin-base64 600 a b.txt\nQUJD\n====\n");
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].name, "a b.txt");
+  r = run(decode_uuencode, "begin-base64 644 x\nQUJD\n");  // no "====": decoded, flagged
+  EXPECT_EQ(r.out, "ABC");
+  EXPECT_TRUE(r.st.defects.has(Defect::invalid_uuencode));
+  expect_caps_are_prefixes(decode_uuencode, "begin-base64 644 x\nQUJDREVGRw==\n====\n", "ABCDEFG");
 }
 
 TEST(Uuencode, LooksUuencoded) {
@@ -421,19 +455,189 @@ TEST(Uuencode, CapAtEveryLength) {
   EXPECT_TRUE(r.st.limits.has(Limit::decoded_size));
 }
 
+// ------------------------------------------------------------------------------------ yEnc
+
+// What a yEnc encoder writes: every byte plus 42, the critical ones (NUL, LF, CR, '=') escaped
+// as '=' and the byte plus 64 more, and TAB, space and '.' escaped at a line's start or end.
+std::string yencode(std::string_view data, std::string_view name, std::size_t line = 128) {
+  std::string out = "=ybegin line=" + std::to_string(line) +
+                    " size=" + std::to_string(data.size()) + " name=" + std::string(name) + "\r\n";
+  std::size_t col = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const auto c = static_cast<unsigned char>(static_cast<unsigned char>(data[i]) + 42);
+    const bool edge = col == 0 || col + 1 >= line || i + 1 == data.size();
+    if (c == 0 || c == '\n' || c == '\r' || c == '=' ||
+        (edge && (c == '\t' || c == ' ' || c == '.'))) {
+      out += '=';
+      out += static_cast<char>(c + 64);
+      col += 2;
+    } else {
+      out += static_cast<char>(c);
+      ++col;
+    }
+    if (col >= line) {
+      out += "\r\n";
+      col = 0;
+    }
+  }
+  if (col != 0) out += "\r\n";
+  char crc[9];
+  std::snprintf(
+      crc, sizeof crc, "%08lx",
+      crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+  return out + "=yend size=" + std::to_string(data.size()) + " crc32=" + crc + "\r\n";
+}
+
+TEST(Yenc, RealPostDecodesToItsDeclaredSizeAndCrc) {
+  // yEnc's own test post (MimeKit's test data): 584 bytes, every byte value, escapes included;
+  // the decoder checks size=584 and crc32=ded29f4f itself.
+  const std::string post =
+      ksmg::test::read_file(ksmg::test::data_dir() / "mime" / "mimekit" / "yenc__simple.msg");
+  ASSERT_TRUE(looks_yencoded(post));
+  const auto blocks = yenc_blocks(post);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].name, "testfile.txt");
+  const Result r = run(decode_yenc, blocks[0].text);
+  EXPECT_EQ(r.out.size(), 584u);
+  EXPECT_TRUE(r.st.defects.empty());
+  // One byte altered in transit: the CRC no longer matches.
+  std::string altered = post;
+  altered[altered.find("=ybegin") + 60] ^= 1;
+  EXPECT_TRUE(run(decode_yenc, altered).st.defects.has(Defect::invalid_yenc));
+}
+
+TEST(Yenc, RoundTripWithCriticalBytesAtLineEdges) {
+  for (std::size_t n : {0u, 1u, 127u, 128u, 129u, 5000u}) {
+    std::string data = random_bytes(n, static_cast<unsigned>(n) + 100);
+    for (std::size_t i = 0; i < n; i += 7) data[i] = static_cast<char>(256 - 42 + (i % 4));
+    for (std::size_t line : {2u, 64u, 128u}) {
+      const Result r =
+          run(decode_yenc, "text before\r\n" + yencode(data, "a b.bin", line) + "after");
+      EXPECT_EQ(r.out, data) << n << " " << line;
+      EXPECT_TRUE(r.st.defects.empty()) << n << " " << line;
+    }
+  }
+}
+
+TEST(Yenc, LfLinesNameWithSpacesAndParts) {
+  std::string enc = yencode("hello", "my file.exe");
+  std::string lf;
+  for (char c : enc)
+    if (c != '\r') lf += c;
+  EXPECT_EQ(run(decode_yenc, lf).out, "hello");
+  EXPECT_EQ(yenc_blocks(lf)[0].name, "my file.exe");
+  // Part 2 of a multipart post: sizes are the part's, the CRC is pcrc32.
+  const std::string part =
+      "=ybegin part=2 total=2 line=128 size=10 name=f.bin\r\n=ypart begin=6 end=10\r\n" +
+      yencode("world", "x").substr(yencode("world", "x").find("\r\n") + 2);
+  std::string with_pcrc = part;
+  with_pcrc.replace(with_pcrc.find("crc32="), 0, "part=2 p");
+  const Result r = run(decode_yenc, with_pcrc);
+  EXPECT_EQ(r.out, "world");
+  EXPECT_TRUE(r.st.defects.empty());
+}
+
+TEST(Yenc, MissingEndOrWrongSizeIsADefect) {
+  const std::string enc = yencode("payload", "p");
+  Result r = run(decode_yenc, enc.substr(0, enc.find("=yend")));
+  EXPECT_EQ(r.out, "payload");
+  EXPECT_TRUE(r.st.defects.has(Defect::invalid_yenc));
+  std::string wrong = enc;
+  wrong.replace(wrong.find("size=7"), 6, "size=8");
+  EXPECT_TRUE(run(decode_yenc, wrong).st.defects.has(Defect::invalid_yenc));
+  EXPECT_FALSE(looks_yencoded("say =ybegin here\n"));
+  EXPECT_TRUE(run(decode_yenc, "no block\n").out.empty());
+}
+
+TEST(Yenc, CapAtEveryLength) {
+  const std::string data = "The quick brown fox = jumps\r\n over the lazy dog";
+  expect_caps_are_prefixes(decode_yenc, yencode(data, "f", 16), data);
+}
+
+// ------------------------------------------------------------------ other clients' readings
+
+std::string other(OtherDecoding r, std::string_view in, std::size_t cap = kNoCap) {
+  std::string out;
+  decode_other(r, in, out, cap);
+  return out;
+}
+
+TEST(OtherDecodings, Base64AsGmimeAndPythonRead) {
+  // The outputs of GMime 3.2 and Python 3.11's email (get_payload(decode=True)) for each input.
+  struct Case {
+    std::string_view in, gmime, python;
+  };
+  for (const Case& c :
+       {Case{"QQ==QUJD", "A", "A"}, Case{"QQ=QUJD", "A", "A\x04\x14$"}, Case{"QU=JD", "A", "ABC"},
+        Case{"QUJ=D", "AB", "AB"}, Case{"QQ==\r\nQUJD\r\n", "A", "A"},
+        Case{"QUJD=QUJD", "ABC", "ABCABC"}, Case{"QU|JD", "ABC", "ABC"},
+        Case{"QUJDR\r\n", "ABC", "QUJDR"}, Case{"QUJD\r\nR\r\nQ", "ABC", "ABCE"}}) {
+    EXPECT_EQ(other(OtherDecoding::base64_ends_at_padding, c.in), c.gmime) << c.in;
+    EXPECT_EQ(other(OtherDecoding::base64_python, c.in), c.python) << c.in;
+  }
+  EXPECT_EQ(other(OtherDecoding::base64_python, "QUJDR", 3), "QUJ");
+}
+
+TEST(OtherDecodings, QuotedPrintableAsGmimeAndPythonRead) {
+  struct Case {
+    std::string_view in, gmime, python;
+  };
+  for (const Case& c : {Case{"abc=\r\r\ndef\r\n", "abc=\r\r\ndef\r\n", "abcdef\r\n"},
+                        Case{"abc= \ndef\r\n", "abc= \ndef\r\n", "abc= \ndef\r\n"},
+                        Case{"abc=\rdef\r\nghi", "abc=\rdef\r\nghi", "abcghi"},
+                        Case{"abc=\r\ndef=", "abcdef", "abcdef"},
+                        Case{"a=4G=3d=ZZ\r\n", "a=4G==ZZ\r\n", "a=4G==ZZ\r\n"},
+                        Case{"abc =  \r\ndef\r\n", "abc =  \r\ndef\r\n", "abc =  \r\ndef\r\n"}}) {
+    EXPECT_EQ(other(OtherDecoding::qp_strict, c.in), c.gmime) << c.in;
+    EXPECT_EQ(other(OtherDecoding::qp_python, c.in), c.python) << c.in;
+  }
+}
+
+TEST(OtherDecodings, OnlyIrregularBodiesHaveThem) {
+  using ksmg::DefectSet;
+  using ksmg::mime::TransferEncoding;
+  using ksmg::mime::detail::other_decodings;
+  EXPECT_TRUE(other_decodings(TransferEncoding::base64, DefectSet{}).empty());
+  EXPECT_TRUE(other_decodings(TransferEncoding::quoted_printable, DefectSet{}).empty());
+  EXPECT_FALSE(
+      other_decodings(TransferEncoding::base64, run(decode_base64, "QUI===QUJD").st.defects)
+          .empty());
+  // A soft break with blanks or a CR after the '=' is read otherwise by GMime and Python.
+  for (std::string_view qp : {"abc= \r\ndef", "abc=\r\r\ndef", "abc=\rdef\r\n"}) {
+    const Result r = run(decode_quoted_printable, qp);
+    EXPECT_FALSE(other_decodings(TransferEncoding::quoted_printable, r.st.defects).empty()) << qp;
+  }
+  EXPECT_EQ(run(decode_quoted_printable, "abc=\r\r\ndef").out, "abcdef");
+}
+
 // ------------------------------------------------------------------------------- robustness
 
 TEST(TransferDecode, RandomInputNeverPassesTheCap) {
   std::mt19937 rng(2024);
-  const std::string_view parts[] = {"QUJD",          "=", "\r\n",   "|",   "=4", "=\r\n",
-                                    "begin 644 f\n", "M", "end\n",  "`\n", " ",  "\xFF",
-                                    "=C3",           "_", "#0V%T\n"};
+  const std::string_view parts[] = {"QUJD",
+                                    "=",
+                                    "\r\n",
+                                    "|",
+                                    "=4",
+                                    "=\r\n",
+                                    "begin 644 f\n",
+                                    "M",
+                                    "end\n",
+                                    "`\n",
+                                    " ",
+                                    "\xFF",
+                                    "=C3",
+                                    "_",
+                                    "#0V%T\n",
+                                    "=ybegin size=3 name=y\n",
+                                    "=yend size=3\n"};
   for (int round = 0; round < 2000; ++round) {
     std::string in;
     const int n = static_cast<int>(rng() % 30);
     for (int i = 0; i < n; ++i) in += parts[rng() % std::size(parts)];
     const std::size_t cap = rng() % 80;
-    for (Decoder f : {decode_base64, decode_quoted_printable, decode_q_word, decode_uuencode}) {
+    for (Decoder f :
+         {decode_base64, decode_quoted_printable, decode_q_word, decode_uuencode, decode_yenc}) {
       std::string out = "pre";
       const DecodeStatus st = f(in, out, cap);
       ASSERT_LE(out.size(), std::max<std::size_t>(cap, 3)) << in;

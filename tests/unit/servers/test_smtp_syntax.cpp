@@ -491,6 +491,7 @@ struct Read {
   bool finished = false;
   bool too_big = false;
   std::size_t bare_lf = 0;
+  std::size_t bare_cr = 0;
   std::size_t total = 0;
 };
 
@@ -501,6 +502,7 @@ Read read_all(std::string_view wire, std::size_t max = 1 << 20) {
   r.finished = d.finished();
   r.too_big = d.too_big();
   r.bare_lf = d.bare_lf();
+  r.bare_cr = d.bare_cr();
   r.total = d.total_bytes();
   r.message = d.message();
   return r;
@@ -512,6 +514,7 @@ TEST(SmtpDataReader, SimpleMessageEndsAtCrlfDotCrlf) {
   EXPECT_EQ(r.message, "Subject: x\r\n\r\nbody\r\n");
   EXPECT_EQ(r.total, r.message.size());
   EXPECT_EQ(r.bare_lf, 0u);
+  EXPECT_EQ(r.bare_cr, 0u);
 }
 
 TEST(SmtpDataReader, EmptyMessageIsJustTheEndMarker) {
@@ -556,20 +559,36 @@ TEST(SmtpDataReader, DotCrlfAfterBareLfLineIsNotTheEnd) {
 }
 
 TEST(SmtpDataReader, BareCrDotIsNotTheEnd) {
-  // "\r.\r\n": the bare CR stays inside the line, which is "<CR>." and not the end marker.
+  // "\r.\r\n": the line "<CR>." is not the end marker; its bare CR is stored as CRLF, so the
+  // "." becomes a line of its own, which append_dot_stuffed stuffs.
   DataReader d(1 << 20);
   d.feed("hello\r.\r\n");
   EXPECT_FALSE(d.finished());
   d.feed("x\r\n.\r\n");
   EXPECT_TRUE(d.finished());
-  EXPECT_EQ(d.message(), "hello\r.\r\nx\r\n");
+  EXPECT_EQ(d.message(), "hello\r\n.\r\nx\r\n");
   EXPECT_EQ(d.bare_lf(), 0u);
+  EXPECT_EQ(d.bare_cr(), 1u);
+  std::string wire;
+  append_dot_stuffed(wire, d.message());
+  EXPECT_EQ(wire, "hello\r\n..\r\nx\r\n.\r\n");
+}
+
+TEST(SmtpDataReader, BareCrIsCountedAndStoredAsCrlf) {
+  // Like Postfix's smtpd_forbid_bare_newline = normalize, for CR as well as LF: the scanner
+  // and the next hop read the same lines, whatever line ends each of them would have taken.
+  const auto r = read_all("a\rb\r\rc\r\r\nd\r\r\r\n\r\n.\r\n");
+  EXPECT_TRUE(r.finished);
+  EXPECT_EQ(r.message, "a\r\nb\r\n\r\nc\r\n\r\nd\r\n\r\n\r\n\r\n");
+  EXPECT_EQ(r.bare_lf, 0u);
+  EXPECT_EQ(r.bare_cr, 6u);
+  EXPECT_EQ(r.total, r.message.size());
 }
 
 TEST(SmtpDataReader, DotBareCrAtLineStartIsText) {
   const auto r = read_all("\r\n.\r.\r\n.\r\n");
   EXPECT_TRUE(r.finished);
-  EXPECT_EQ(r.message, "\r\n\r.\r\n");
+  EXPECT_EQ(r.message, "\r\n\r\n.\r\n");
 }
 
 TEST(SmtpDataReader, NoEndMarkerMeansNotFinished) {
@@ -601,6 +620,7 @@ TEST(SmtpDataReader, EveryTwoChunkSplitGivesTheSameResult) {
     EXPECT_EQ(consumed, whole.consumed) << cut;
     EXPECT_EQ(d.message(), whole.message) << cut;
     EXPECT_EQ(d.bare_lf(), whole.bare_lf) << cut;
+    EXPECT_EQ(d.bare_cr(), whole.bare_cr) << cut;
   }
 }
 
@@ -614,6 +634,7 @@ TEST(SmtpDataReader, ByteAtATimeGivesTheSameResult) {
   EXPECT_TRUE(d.finished());
   EXPECT_EQ(consumed, whole.consumed);
   EXPECT_EQ(d.message(), whole.message);
+  EXPECT_EQ(d.bare_cr(), whole.bare_cr);
 }
 
 TEST(SmtpDataReader, EndMarkerSplitBetweenCrAndLf) {
@@ -702,11 +723,17 @@ TEST(SmtpDotStuffing, BareLfGoesOutAsCrlf) {
   EXPECT_EQ(stuffed("a\n.\nb"), "a\r\n..\r\nb\r\n.\r\n");
 }
 
+TEST(SmtpDotStuffing, BareCrGoesOutAsCrlfAndADotAfterItIsStuffed) {
+  EXPECT_EQ(stuffed("a\rb\nc\r\n.d\r.e\r\r\nlast\r"),
+            "a\r\nb\r\nc\r\n..d\r\n..e\r\n\r\nlast\r\n.\r\n");
+}
+
 std::string normalized(std::string_view m) {
   std::string out;
   for (std::size_t i = 0; i < m.size(); ++i) {
     if (m[i] == '\n' && (i == 0 || m[i - 1] != '\r')) out += '\r';
     out += m[i];
+    if (m[i] == '\r' && (i + 1 == m.size() || m[i + 1] != '\n')) out += '\n';
   }
   if (!out.empty() && !out.ends_with("\r\n")) out += "\r\n";
   return out;

@@ -193,29 +193,26 @@ bool is_begin_line(std::string_view line) noexcept {
 }
 
 struct Line {
-  std::string_view text;  // without CR LF
+  std::string_view text;  // without its line break
   std::size_t next;       // offset of the following line
 };
 
+constexpr bool is_line_break(char c) noexcept { return c == '\r' || c == '\n'; }
+
+// A line of encoded text ends at LF, CR LF, or a bare CR, as Python's email and newsreaders
+// read it: neither uuencode nor yEnc ever has a CR in its data.
 Line line_at(std::string_view in, std::size_t pos) noexcept {
-  const char* nl = static_cast<const char*>(std::memchr(in.data() + pos, '\n', in.size() - pos));
-  std::size_t end = nl ? static_cast<std::size_t>(nl - in.data()) : in.size();
-  const std::size_t next = nl ? end + 1 : in.size();
-  if (end > pos && in[end - 1] == '\r') --end;
-  return {in.substr(pos, end - pos), next};
+  const std::size_t brk = in.find_first_of("\r\n", pos);
+  if (brk == std::string_view::npos) return {in.substr(pos), in.size()};
+  const bool crlf = in[brk] == '\r' && brk + 1 < in.size() && in[brk + 1] == '\n';
+  return {in.substr(pos, brk - pos), brk + (crlf ? 2 : 1)};
 }
 
-// Offset just past the next begin line at or after pos, or npos.
-// The first "begin NNN name" line at or after pos: its start, or npos. Searching for the line
-// break before "begin" costs one memchr per line; searching for "begin" itself costs one per
-// letter 'b' of the text.
+// The first "begin NNN name" line at or after pos: its start, or npos.
 std::size_t find_begin_line(std::string_view in, std::size_t pos) noexcept {
-  if (pos == 0 && in.starts_with("begin") && is_begin_line(line_at(in, 0).text)) return 0;
-  while (pos < in.size()) {
-    const std::size_t nl = in.find("\nbegin", pos == 0 ? 0 : pos - 1);
-    if (nl == std::string_view::npos) return nl;
-    if (is_begin_line(line_at(in, nl + 1).text)) return nl + 1;
-    pos = nl + 2;
+  for (std::size_t at = in.find("begin", pos); at != std::string_view::npos;
+       at = in.find("begin", at + 1)) {
+    if ((at == 0 || is_line_break(in[at - 1])) && is_begin_line(line_at(in, at).text)) return at;
   }
   return std::string_view::npos;
 }
@@ -253,7 +250,7 @@ bool line_is_base64(std::string_view line) noexcept {
 std::size_t find_ybegin_line(std::string_view in, std::size_t pos) noexcept {
   for (std::size_t at = in.find("=ybegin ", pos); at != std::string_view::npos;
        at = in.find("=ybegin ", at + 1)) {
-    if (at == 0 || in[at - 1] == '\n') return at;
+    if (at == 0 || is_line_break(in[at - 1])) return at;
   }
   return std::string_view::npos;
 }

@@ -103,16 +103,20 @@ class TreeBuilder final : public archive::PasswordSource {
       texts.emplace_back(name);
       if (name_stem(name).size() != name.size()) texts.emplace_back(name_stem(name));
     };
-    add_name(password_file_name_);
-    if (const mime::Message* m = password_message_; m != nullptr) {
-      if (const mime::HeaderField* subject = m->header("Subject"); subject != nullptr)
+    const auto add_message_text = [&](const mime::Message& m) {
+      if (const mime::HeaderField* subject = m.header("Subject"); subject != nullptr)
         texts.push_back(subject->decoded());
-      for (const mime::Part& p : m->parts()) {
+      for (const mime::Part& p : m.parts()) {
         if (!p.is_leaf()) continue;
         add_name(p.filename);
-        if (p.is_text()) texts.push_back(m->text(p, true).data);
+        if (p.is_text()) texts.push_back(m.text(p, true).data);
       }
-    }
+    };
+    add_name(password_file_name_);
+    if (password_message_ != nullptr) add_message_text(*password_message_);
+    // The other readings of the message and the messages attached to it, read so far: a
+    // password may stand in a text part only another reading shows.
+    for (const auto& m : tree_.messages_) add_message_text(*m);
     // One more than is tried, so that the reader can tell when it left some untried.
     passwords_ = archive::password_candidates(texts, budget_.limits().max_password_candidates + 1);
     return passwords_;
@@ -191,7 +195,7 @@ class TreeBuilder final : public archive::PasswordSource {
         if (!take_copy(bytes.size() + p.body.size())) return;
         bytes += p.body;
         const mime::Message& other =
-            keep(mime::Message::parse_owned(std::move(bytes), budget_.limits()));
+            keep(mime::Message::parse_owned(std::move(bytes), budget_.limits(), m.line_ends()));
         // A boundary that opens nothing gives the body back as one leaf: nothing new.
         if (!other.root().is_leaf())
           add_message(other, parent, depth,

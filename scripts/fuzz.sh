@@ -4,17 +4,28 @@
 # instrumented for coverage), the smoke run that scripts/test.sh makes, and the longer runs by hand
 # that grow the coverage corpus kept in tests/data/fuzz/HARNESS.
 #
-# Usage: scripts/fuzz.sh smoke [SECONDS]          every harness, 30 s each by default; fails on a
-#                                                 crash, a leak, a timeout or an out-of-memory
+# Usage: scripts/fuzz.sh smoke [SECONDS]          every harness, for its smoke time (smoke_seconds_of)
+#                                                 or SECONDS each; fails on a crash, a leak, a
+#                                                 timeout or an out-of-memory
 #        scripts/fuzz.sh grow HARNESS SECONDS     one harness; what reaches new edges is merged
 #                                                 into tests/data/fuzz/HARNESS (review, commit)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-harnesses=(fuzz_message fuzz_objects fuzz_smtp fuzz_milter)
+# Whole inputs (a message, an attachment's object tree, the two protocols), then one reader each.
+harnesses=(fuzz_message fuzz_objects fuzz_smtp fuzz_milter
+           fuzz_archive fuzz_tnef fuzz_rtf fuzz_pdf fuzz_html_data fuzz_filetype
+           fuzz_mime_fields fuzz_mime_decode fuzz_mbox fuzz_config fuzz_expression)
 
-# The seed folders of a harness (their files of up to 64 KiB are used); its coverage corpus is
-# tests/data/fuzz/HARNESS.
+# The test material of the given file name patterns, wherever it lies (the corpora left out).
+named() {
+  local pattern args=()
+  for pattern; do args+=(${args[@]:+-o} -name "$pattern"); done
+  find tests/data examples -path tests/data/fuzz -prune -o -type f \( "${args[@]}" \) -print
+}
+
+# The seed folders and files of a harness (their files of up to 64 KiB are used); its coverage
+# corpus is tests/data/fuzz/HARNESS.
 seeds_of() {
   case $1 in
     fuzz_message) echo tests/data/mime examples/messages ;;
@@ -22,7 +33,29 @@ seeds_of() {
     fuzz_objects) echo tests/data/archives tests/data/tnef tests/data/truetype tests/data/av ;;
     fuzz_smtp) echo tests/data/smtp ;;
     fuzz_milter) echo tests/data/milter-seeds ;;
+    fuzz_archive) echo tests/data/archives tests/data/av-rar tests/data/truetype ;;
+    fuzz_tnef) echo tests/data/tnef ;;
+    fuzz_rtf) named '*.rtf' ;;
+    fuzz_pdf) named '*.pdf' ;;
+    fuzz_html_data) named '*.html' '*.htm'; echo tests/data/phishing/clamav ;;
+    fuzz_filetype) echo tests/data/truetype ;;
+    # Header sections and bodies of messages; HTML for the HTML-to-text reader.
+    fuzz_mime_fields) echo tests/data/mime examples/messages ;;
+    fuzz_mime_decode) echo tests/data/mime tests/data/phishing/clamav ;;
+    fuzz_mbox) named '*.mbox*'; echo examples/messages ;;
+    fuzz_config) named '*.toml' ;;
+    # Dictionaries, and the configurations whose expressions name them.
+    fuzz_expression) named '*.dict' '*.toml' ;;
     *) echo "fuzz.sh: unknown harness $1 (${harnesses[*]})" >&2; return 1 ;;
+  esac
+}
+
+# Seconds of a harness in the smoke run of scripts/test.sh: the whole-input harnesses get 30, a
+# single reader, small and fast, 10 (its corpus replays in well under a second).
+smoke_seconds_of() {
+  case $1 in
+    fuzz_message | fuzz_objects | fuzz_smtp | fuzz_milter) echo 30 ;;
+    *) echo 10 ;;
   esac
 }
 
@@ -33,7 +66,7 @@ seeds_of() {
 # per-input timeout.
 flags_of() {
   case $1 in
-    fuzz_objects) echo "-timeout=25 -malloc_limit_mb=8192" ;;
+    fuzz_objects | fuzz_archive) echo "-timeout=25 -malloc_limit_mb=8192" ;;
     *) echo "-timeout=5" ;;
   esac
 }
@@ -79,7 +112,7 @@ run() {
 case ${1:-} in
   smoke)
     build "${harnesses[@]}"
-    for h in "${harnesses[@]}"; do run "$h" "${2:-30}"; done
+    for h in "${harnesses[@]}"; do run "$h" "${2:-$(smoke_seconds_of "$h")}"; done
     ;;
   grow)
     [[ $# -eq 3 ]] || { sed -n '7,10p' "$0" >&2; exit 2; }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii.hpp"
 #include "ksmg/mime.hpp"
 #include "mime/header_fields.hpp"
 
@@ -23,9 +24,14 @@ void read_value(std::string_view raw_value) {
        {&ksmg::mime::detail::parse_content_type, &ksmg::mime::detail::parse_content_disposition}) {
     ksmg::mime::ContentType type;
     (void)parse(unfolded, type, kMaxParams);
-    // Parameter values are decoded to UTF-8 whatever the field held.
+    // Types and parameter names come out in lower case, parameter values in UTF-8, whatever the
+    // field held, and no more parameters than asked for.
+    if (type.params.size() > kMaxParams) __builtin_trap();
+    if (type.type != ksmg::core::to_lower(type.type)) __builtin_trap();
+    if (type.subtype != ksmg::core::to_lower(type.subtype)) __builtin_trap();
     for (const auto& p : type.params)
-      if (!ksmg::mime::is_valid_utf8(p.value)) __builtin_trap();
+      if (p.name != ksmg::core::to_lower(p.name) || !ksmg::mime::is_valid_utf8(p.value))
+        __builtin_trap();
   }
   (void)ksmg::mime::detail::parse_transfer_encoding(unfolded);
   std::vector<ksmg::mime::Address> addresses;

@@ -45,9 +45,11 @@ class SectionReader {
     if (table == nullptr) return true;
     if (!table->is_table()) return reader.fail(*table, std::string(section), "expected a table");
     for (const auto& [k, node] : *table->as_table()) {
-      const std::string key = std::string(section) + "." + std::string(k.str());
+      // Named, not captured: clang before 16 (the fuzz build's) cannot capture a binding.
+      const std::string_view name = k.str();
+      const std::string key = std::string(section) + "." + std::string(name);
       const auto known = std::find_if(keys.begin(), keys.end(),
-                                      [&](const Key& entry) { return entry.name == k.str(); });
+                                      [&](const Key& entry) { return entry.name == name; });
       if (known == keys.end()) {
         std::string names;
         for (std::size_t i = 0; i < N; ++i)

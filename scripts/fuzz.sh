@@ -4,17 +4,28 @@
 # instrumented for coverage), the smoke run that scripts/test.sh makes, and the longer runs by hand
 # that grow the coverage corpus kept in tests/data/fuzz/HARNESS.
 #
-# Usage: scripts/fuzz.sh smoke [SECONDS]          every harness, 30 s each by default; fails on a
+# Usage: scripts/fuzz.sh smoke [SECONDS]          every harness, for its smoke time
+#                                                 (smoke_seconds_of) or SECONDS each; fails on a
 #                                                 crash, a leak, a timeout or an out-of-memory
 #        scripts/fuzz.sh grow HARNESS SECONDS     one harness; what reaches new edges is merged
 #                                                 into tests/data/fuzz/HARNESS (review, commit)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-harnesses=(fuzz_message fuzz_objects fuzz_smtp fuzz_milter)
+# Whole inputs (a message, an attachment's object tree, the two protocols), then one reader each.
+harnesses=(fuzz_message fuzz_objects fuzz_smtp fuzz_milter
+           fuzz_archive fuzz_tnef fuzz_rtf fuzz_pdf fuzz_html_data fuzz_filetype
+           fuzz_mime_fields fuzz_mime_decode fuzz_mbox fuzz_config fuzz_expression)
 
-# The seed folders of a harness (their files of up to 64 KiB are used); its coverage corpus is
-# tests/data/fuzz/HARNESS.
+# The test material of the given file name patterns, wherever it lies (the corpora left out).
+named() {
+  local pattern args=()
+  for pattern; do args+=(${args[@]:+-o} -name "$pattern"); done
+  find tests/data examples -path tests/data/fuzz -prune -o -type f \( "${args[@]}" \) -print
+}
+
+# The seed folders and files of a harness (their files of up to 64 KiB are used); its coverage
+# corpus is tests/data/fuzz/HARNESS.
 seeds_of() {
   case $1 in
     fuzz_message) echo tests/data/mime examples/messages ;;
@@ -22,18 +33,42 @@ seeds_of() {
     fuzz_objects) echo tests/data/archives tests/data/tnef tests/data/truetype tests/data/av ;;
     fuzz_smtp) echo tests/data/smtp ;;
     fuzz_milter) echo tests/data/milter-seeds ;;
+    fuzz_archive) echo tests/data/archives tests/data/av-rar tests/data/truetype ;;
+    fuzz_tnef) echo tests/data/tnef ;;
+    fuzz_rtf) named '*.rtf' ;;
+    fuzz_pdf) named '*.pdf' ;;
+    fuzz_html_data) named '*.html' '*.htm'; echo tests/data/phishing/clamav ;;
+    fuzz_filetype) echo tests/data/truetype ;;
+    # Header sections and bodies of messages; HTML for the HTML-to-text reader.
+    fuzz_mime_fields) echo tests/data/mime examples/messages ;;
+    fuzz_mime_decode) echo tests/data/mime tests/data/phishing/clamav ;;
+    fuzz_mbox) named '*.mbox*'; echo examples/messages ;;
+    fuzz_config) named '*.toml' ;;
+    # Dictionaries, and the configurations whose expressions name them.
+    fuzz_expression) named '*.dict' '*.toml' ;;
     *) echo "fuzz.sh: unknown harness $1 (${harnesses[*]})" >&2; return 1 ;;
   esac
 }
 
-# libFuzzer flags of a harness. The object harness reaches Debian's libarchive 3.6.2 and liblzma,
-# whose readers reserve what a hostile header asks for (a 4 GiB LZMA dictionary, calloc of 5 GB
-# for a 7z file count): virtual memory the kernel maps lazily, so the malloc cap is raised and RSS
-# stays capped at 2 GiB; ASan takes seconds to poison such a block on free, hence the longer
-# per-input timeout.
+# Seconds of a harness in the smoke run of scripts/test.sh: the whole-input harnesses get 30, a
+# single reader, small and fast, 10 (its corpus replays in well under a second).
+smoke_seconds_of() {
+  case $1 in
+    fuzz_message | fuzz_objects | fuzz_smtp | fuzz_milter) echo 30 ;;
+    *) echo 10 ;;
+  esac
+}
+
+# libFuzzer flags of a harness. The object and archive harnesses reach Debian's libarchive 3.6.2
+# and liblzma, whose readers reserve what a hostile header asks for (a 4 GiB LZMA dictionary,
+# calloc of 5 GB for a 7z file count, 12 GiB from the 109-byte RAR5 input
+# tests/data/fuzz/fuzz_archive/0c63dd83*): virtual memory the kernel maps lazily (ksmg objects
+# reads that RAR5 as an archive with one empty member in 13 MB of RSS), so the malloc cap is
+# raised and RSS stays capped at 2 GiB; ASan takes seconds to poison such a block on free, hence
+# the longer per-input timeout.
 flags_of() {
   case $1 in
-    fuzz_objects) echo "-timeout=25 -malloc_limit_mb=8192" ;;
+    fuzz_objects | fuzz_archive) echo "-timeout=25 -malloc_limit_mb=16384" ;;
     *) echo "-timeout=5" ;;
   esac
 }
@@ -67,7 +102,11 @@ run() {
         -rss_limit_mb=2048 $(flags_of "$harness") ${out:+"$out"} seeds \
         "$OLDPWD/tests/data/fuzz/$harness" >"$dir/fuzz.log" 2>&1); then
     tail -40 "$dir/fuzz.log" >&2
-    echo "$harness found a failing input (see above)" >&2
+    # The failing input outlives the work folder, for the unit test and the corpus.
+    mkdir -p "build-fuzz/failures/$harness"
+    find "$dir" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \
+      -o -name 'leak-*' \) -exec cp {} "build-fuzz/failures/$harness/" \;
+    echo "$harness found a failing input (see above; kept in build-fuzz/failures/$harness)" >&2
     return 1
   fi
   local first last
@@ -79,10 +118,10 @@ run() {
 case ${1:-} in
   smoke)
     build "${harnesses[@]}"
-    for h in "${harnesses[@]}"; do run "$h" "${2:-30}"; done
+    for h in "${harnesses[@]}"; do run "$h" "${2:-$(smoke_seconds_of "$h")}"; done
     ;;
   grow)
-    [[ $# -eq 3 ]] || { sed -n '7,10p' "$0" >&2; exit 2; }
+    [[ $# -eq 3 ]] || { sed -n '7,11p' "$0" >&2; exit 2; }
     seeds_of "$2" >/dev/null
     build "$2"
     mkdir -p "$work/new" "$work/merged" "tests/data/fuzz/$2"
@@ -98,7 +137,7 @@ case ${1:-} in
     echo "tests/data/fuzz/$2: $(find "tests/data/fuzz/$2" -type f | wc -l) inputs ($(grep -o 'MERGE-OUTER: [0-9]* new files.*' "$work/merge.log"))"
     ;;
   *)
-    sed -n '7,10p' "$0" >&2
+    sed -n '7,11p' "$0" >&2
     exit 2
     ;;
 esac

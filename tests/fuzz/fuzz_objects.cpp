@@ -6,22 +6,12 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ksmg/archive.hpp"
+#include "fuzz_containers.hpp"
 #include "ksmg/objects.hpp"
-
-// libarchive's RAR5 reader (Debian's 3.6.2) asks malloc for a size read from a hostile header
-// (0x60000000000000 bytes for the 731-byte input tests/data/fuzz/fuzz_objects/2b7d7f6f*) and
-// copes with the NULL that glibc's malloc answers. ASan aborts on such a request instead, unless
-// told to answer NULL as the real allocator does.
-extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
-  ksmg::ScanLimits limits;
-  limits.max_member_bytes = 1u << 20;
-  limits.max_unpacked_bytes = 4u << 20;
-  limits.max_archive_members = 64;
-  limits.max_archive_depth = 4;
+  const ksmg::ScanLimits limits = ksmg::fuzz::container_limits();
   (void)ksmg::objects::ObjectTree::of_file("fuzz.bin", in, limits);
   ksmg::archive::Budget budget(limits);
   (void)ksmg::archive::unpack_archive(in, budget);

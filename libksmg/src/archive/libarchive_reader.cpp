@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -247,9 +248,18 @@ bool append_lossy_utf8(core::Utf8Out& out, std::string_view raw) {
   return true;
 }
 
+// libarchive (3.6.2) tells a name that does not convert from an out-of-memory failure by errno
+// alone, without clearing it first, and ends the whole process on ENOMEM (__archive_errx "No
+// memory", exit(1)). A hostile size that made an earlier allocation fail leaves ENOMEM behind:
+// fuzz_archive's tests/data/fuzz/fuzz_archive/4d4df3b1* asks for 0x180000000000000 bytes in one
+// RAR5 entry, and the next entry's name, invalid UTF-8, then ended the fuzzer. So errno is
+// cleared before each call that converts a name.
+void clear_stale_errno() noexcept { errno = 0; }
+
 // The entry's path as UTF-8: libarchive's UTF-8 form when it can convert the stored name, else
 // the stored bytes (lossy), else the wide form; capped at kMaxMemberNameBytes.
 std::string entry_name(struct archive_entry* e) {
+  clear_stale_errno();
   std::string name;
   core::Utf8Out out(name, kMaxMemberNameBytes);
   if (const char* u = archive_entry_pathname_utf8(e); u != nullptr) {
@@ -544,6 +554,7 @@ class Reader {
         break;
       }
       struct archive_entry* e = nullptr;
+      clear_stale_errno();
       const int r = archive_read_next_header(a, &e);
       if (first) {
         first = false;

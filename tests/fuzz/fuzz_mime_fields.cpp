@@ -25,8 +25,9 @@ void read_value(std::string_view raw_value) {
     ksmg::mime::ContentType type;
     (void)parse(unfolded, type, kMaxParams);
     // Types and parameter names come out in lower case, parameter values in UTF-8, whatever the
-    // field held, and no more parameters than asked for.
-    if (type.params.size() > kMaxParams) __builtin_trap();
+    // field held, and no more parameters than asked for (and the structure's own past them).
+    if (type.params.size() > kMaxParams + ksmg::mime::detail::kMaxStructureParamsPastCap)
+      __builtin_trap();
     if (type.type != ksmg::core::to_lower(type.type)) __builtin_trap();
     if (type.subtype != ksmg::core::to_lower(type.subtype)) __builtin_trap();
     for (const auto& p : type.params)

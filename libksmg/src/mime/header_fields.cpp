@@ -224,14 +224,12 @@ void assemble(std::vector<RawParam>& raw, ContentType& out, DefectSet& defects) 
   for (Joined& j : joined) out.params.push_back(std::move(j.param));
 }
 
-// The parameters every reader of the structure needs (ksmg/limits.hpp: structure-critical
-// information survives every cap), and how many of them are kept past max_params: enough for
-// the RFC 2231 sections of a long filename and for repeats, bounded all the same.
+// The parameters every reader of the structure needs: structure-critical information survives
+// every cap (kMaxStructureParamsPastCap).
 bool is_structure_param(std::string_view lower_name) noexcept {
   return lower_name == "boundary" || lower_name == "charset" || lower_name == "name" ||
          lower_name == "filename";
 }
-constexpr std::size_t kMaxStructureParamsPastCap = 64;
 
 // The parameters as written, up to the cap (and the structure's own past it).
 std::vector<RawParam> read_raw_params(Cursor& c, std::size_t max_params, FieldStatus& st) {

@@ -26,6 +26,10 @@ struct FieldStatus {
   LimitSet limits;
 };
 
+// Boundary, charset, name and filename parameters past max_params are still kept, this many of
+// them: enough for the RFC 2231 sections of a long filename and for repeats, bounded all the same.
+inline constexpr std::size_t kMaxStructureParamsPastCap = 64;
+
 // Parses "type/subtype *(; param)" into out. On a broken type out.type stays empty and
 // Defect::invalid_content_type is set; the caller applies the RFC 2045 default.
 FieldStatus parse_content_type(std::string_view unfolded, ContentType& out, std::size_t max_params);

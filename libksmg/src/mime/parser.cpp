@@ -178,7 +178,6 @@ class Parser {
     std::uint32_t count = 0;
     std::uint32_t structure_past_cap = 0;  // structure fields kept past the field cap
     bool open_field = false;               // the last stored field may take continuation lines
-    bool open_whole = false;               // ... and is a structure field, which no line limit cuts
     std::size_t field_begin = 0;
     std::size_t body = end_;
     bool first_line = true;
@@ -198,7 +197,7 @@ class Parser {
       const char c0 = data_[l.begin];
       if (is_wsp(c0)) {
         if (first_line) defects.add(Defect::first_line_is_continuation);
-        if (open_field) extend_field(field_begin, l, open_whole, limits);
+        if (open_field) extend_field(field_begin, l, limits);
       } else {
         const std::string_view s = text(l.begin, l.content_end);
         std::string_view name;
@@ -221,10 +220,9 @@ class Parser {
           m_.headers_.push_back({name, text(value_begin, value_end)});
           ++count;
           open_field = true;
-          open_whole = detail::is_structure_field(name);
           if (value_end - l.begin > lim_.max_header_line_bytes) {
             limits.add(Limit::header_line_length);
-            if (!open_whole) {
+            if (!detail::is_structure_field(name)) {
               m_.headers_.back().raw_value =
                   text(value_begin, std::max(value_begin, l.begin + lim_.max_header_line_bytes));
               open_field = false;
@@ -265,13 +263,13 @@ class Parser {
   }
 
   // A continuation line: the stored field's value grows to cover it, within the line limit
-  // unless the field is `whole` (a structure field: flagged, never cut).
-  void extend_field(std::size_t field_begin, const Line& l, bool whole, LimitSet& limits) {
+  // unless it is a structure field (flagged, never cut).
+  void extend_field(std::size_t field_begin, const Line& l, LimitSet& limits) {
     HeaderField& f = m_.headers_.back();
     const char* value_begin = f.raw_value.data();
     if (l.content_end - field_begin > lim_.max_header_line_bytes) {
       limits.add(Limit::header_line_length);
-      if (whole) {
+      if (detail::is_structure_field(f.name)) {
         f.raw_value = std::string_view(value_begin, data_ + l.content_end - value_begin);
         return;
       }

@@ -248,9 +248,11 @@ bool line_is_base64(std::string_view line) noexcept {
 
 // The first "=ybegin " line at or after pos: its start, or npos.
 std::size_t find_ybegin_line(std::string_view in, std::size_t pos) noexcept {
-  for (std::size_t at = in.find("=ybegin ", pos); at != std::string_view::npos;
-       at = in.find("=ybegin ", at + 1)) {
-    if (at == 0 || is_line_break(in[at - 1])) return at;
+  // Looked for by "ybegin ": '=' is everywhere in HTML, 'y' is not.
+  for (std::size_t y = in.find("ybegin ", pos + 1); y != std::string_view::npos;
+       y = in.find("ybegin ", y + 1)) {
+    const std::size_t at = y - 1;
+    if (in[at] == '=' && (at == 0 || is_line_break(in[at - 1]))) return at;
   }
   return std::string_view::npos;
 }

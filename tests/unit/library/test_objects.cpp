@@ -596,6 +596,15 @@ TEST(ObjectTreeReadings, BoundaryWithTrailingBlanksMatchesWithOrWithoutThem) {
   EXPECT_TRUE(clam_in(hidden_clam_mail(" boundary=\"b1\"", "--b1  \t")));
 }
 
+TEST(ObjectTreeReadings, CommentsAndBlanksInTheFieldDoNotHideTheBoundary) {
+  EXPECT_TRUE(clam_in(hidden_clam_mail(" boundary (a comment)=\"b\"", "--b")));
+  EXPECT_TRUE(clam_in(hidden_clam_mail(" boundary = \"b\" (a comment)", "--b")));
+  EXPECT_TRUE(clam_in(hidden_clam_mail(" (a comment) boundary=b", "--b")));
+  std::string odd = hidden_clam_mail(" boundary=\"b\"", "--b");
+  odd.replace(odd.find("Content-Type: multipart/mixed;"), 30, "content-TYPE :multipart/MIXED (c);");
+  EXPECT_TRUE(clam_in(odd));
+}
+
 TEST(ObjectTreeReadings, PlainAndRfc2231BoundaryAreBothRead) {
   // ksmg prefers the RFC 2231 form; Python's compat32 takes the plain one. Either way.
   EXPECT_TRUE(clam_in(hidden_clam_mail(" boundary=\"real\"; boundary*0=\"decoy\"", "--real")));

@@ -38,6 +38,9 @@ enum class Defect : std::uint8_t {
   invalid_base64,            // characters outside the alphabet were skipped
   base64_padding,            // missing, misplaced or excess padding; trailing bits
   invalid_quoted_printable,  // '=' not followed by two hex digits, or a raw 8-bit byte
+  // blanks or a bare CR after a quoted-printable soft break, or a bare CR at a line end: Python
+  // and GMime join or keep such lines otherwise (the other readings are scanned too)
+  ambiguous_qp_line_end,
   invalid_uuencode,
   invalid_yenc,  // a yEnc block without =yend, or whose size or CRC-32 is not the declared one
   // Charsets

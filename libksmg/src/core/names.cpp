@@ -50,6 +50,8 @@ std::string_view to_string(Defect d) noexcept {
       return "base64_padding";
     case Defect::invalid_quoted_printable:
       return "invalid_quoted_printable";
+    case Defect::ambiguous_qp_line_end:
+      return "ambiguous_qp_line_end";
     case Defect::invalid_uuencode:
       return "invalid_uuencode";
     case Defect::invalid_yenc:

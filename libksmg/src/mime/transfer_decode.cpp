@@ -160,8 +160,10 @@ void decode_qp_line(const char* s, std::size_t n, Sink& sink, DecodeStatus& st, 
       if (!sink.put(static_cast<char>(h * 16 + l))) return;
       p += 3;
     } else {
-      // Kept literally, as mail clients show it; the following bytes are read afresh.
+      // Kept literally, as mail clients show it; the following bytes are read afresh. Before a
+      // bare CR, Python reads a soft break.
       st.defects.add(Defect::invalid_quoted_printable);
+      if (p + 1 < n && s[p + 1] == '\r') st.defects.add(Defect::ambiguous_qp_line_end);
       if (!sink.put('=')) return;
       p += 1;
     }
@@ -454,7 +456,7 @@ DecodeStatus decode_quoted_printable(std::string_view in, std::string& out, std:
     decode_qp_line(s + pos, end - pos, sink, st, false, soft);
     // Clients that keep what was cut read this line otherwise: say so, for other_decodings.
     if (end != text_end && (soft || std::memchr(s + end, '\r', text_end - end) != nullptr))
-      st.defects.add(Defect::invalid_quoted_printable);
+      st.defects.add(Defect::ambiguous_qp_line_end);
     if (sink.hit_limit()) break;
     if (!soft && !sink.put(eol.data(), eol.size())) break;
     pos = next;
@@ -690,7 +692,7 @@ std::vector<OtherDecoding> decoder_readings(TransferEncoding e, DefectSet defect
         return {OtherDecoding::base64_ends_at_padding, OtherDecoding::base64_python};
       break;
     case TransferEncoding::quoted_printable:
-      if (defects.has(Defect::invalid_quoted_printable))
+      if (defects.has(Defect::ambiguous_qp_line_end))
         return {OtherDecoding::qp_strict, OtherDecoding::qp_python};
       break;
     case TransferEncoding::uuencode:

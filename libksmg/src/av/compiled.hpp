@@ -5,7 +5,9 @@
 #include <clamav.h>
 
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "ksmg/antivirus.hpp"
@@ -31,6 +33,30 @@ struct FileStamp {
 // Outside it: containers the tree opened itself, and the message's own HTML without the normalizer.
 inline constexpr unsigned kOutsideCleanCache = CL_SCAN_GENERAL_COLLECT_METADATA;
 
+// The clean results of the scans kept outside libclamav's cache, by content and the way it was
+// handed over (the key of Database::scan), so that content which comes back (the same logo in
+// every newsletter, the same zip to every recipient) is not handed to libclamav again. A key
+// answers only its own mode, so a narrow "clean" never answers a full scan. Bounded: when full,
+// it starts afresh. One per loaded database, so new signatures start with none.
+class NarrowCleanCache {
+ public:
+  static constexpr std::size_t kMaxEntries = 1u << 16;
+
+  [[nodiscard]] bool contains(const std::string& key) const {
+    const std::lock_guard lock(mu_);
+    return keys_.contains(key);
+  }
+  void add(const std::string& key) {
+    const std::lock_guard lock(mu_);
+    if (keys_.size() >= kMaxEntries) keys_.clear();
+    keys_.insert(key);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_set<std::string> keys_;
+};
+
 // The scan state one libclamav call reaches through its context pointer.
 struct CallContext {
   std::int64_t deadline_ns = 0;  // thread CPU time at which the message's budget is spent
@@ -53,6 +79,8 @@ struct Database::Compiled {
   // Containers the tree unpacked completely: their members are objects of their own, so the
   // archive parsers stay off and only the raw bytes are matched, outside the clean cache.
   cl_scan_options raw{};
+  // What the scans outside libclamav's cache found clean (when settings.clean_cache).
+  mutable detail::NarrowCleanCache narrow_clean;
 
   ~Compiled() {
     if (engine != nullptr) cl_engine_free(engine);

@@ -165,8 +165,11 @@ Result Database::scan(const objects::ObjectTree& tree) const {
       std::string key = obj.sha256;
       key += raw ? 'r' : 'f';
       key += no_html ? 'n' : 'h';
+      const bool narrow = (raw || no_html) && c_->settings.clean_cache;
       if (const auto it = seen.find(key); it != seen.end()) {
         o = it->second;
+      } else if (narrow && c_->narrow_clean.contains(key)) {
+        seen.emplace(std::move(key), o);  // clean
       } else if (call.out_of_time || ksmg::detail::thread_cpu_ns() >= call.deadline_ns) {
         call.out_of_time = true;
         o = limit_exceeded("MessageTime");
@@ -200,6 +203,7 @@ Result Database::scan(const objects::ObjectTree& tree) const {
           }
           ++r.objects_scanned;
           r.bytes_scanned += obj.data.size();
+          if (narrow && rc == CL_CLEAN && !call.out_of_time) c_->narrow_clean.add(key);
           if (o.status == Status::error)
             log::write(log::Level::error, "av", obj.path + ": " + o.what);
         }

@@ -815,6 +815,24 @@ TEST(AntivirusCleanCache, ACleanFromOneModeNeverAnswersTheOther) {
   }
 }
 
+TEST(AntivirusCleanCache, NarrowCleansAreKeptForTheirOwnModeOnly) {
+  const std::string zip = zip_of({{"a.txt", "nothing to see"}, {"b.txt", "nor here"}});
+  for (const bool cache : {true, false}) {
+    Settings settings;
+    settings.clean_cache = cache;
+    const auto l = load({kEicarHdb}, settings);
+    ASSERT_NE(l->db, nullptr);
+    // The zip (raw, outside libclamav's cache) and its two members (full scans).
+    const Scanned first = scan(*l->db, "clean.zip", zip);
+    EXPECT_EQ(first.r.module.status, Status::clean);
+    EXPECT_EQ(first.r.objects_scanned, 3u);
+    // The same zip again: its raw scan is answered by the database's own record of it.
+    const Scanned again = scan(*l->db, "clean.zip", zip);
+    EXPECT_EQ(again.r.module.status, Status::clean);
+    EXPECT_EQ(again.r.objects_scanned, cache ? 2u : 3u) << cache;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Engine, reload
 

@@ -217,9 +217,10 @@ Result Database::scan(const objects::ObjectTree& tree) const {
     r.module.findings.push_back({obj.path, o.what, std::string(verdict::to_string(o.status))});
   }
   // What the tree left unread (too many parts, too deep) was not scanned either.
-  if (const std::optional<Limit> l = first_limit(tree.all_limits())) {
+  const LimitSet tree_limits = tree.all_limits();
+  if (const std::optional<Limit> l = first_limit(tree_limits)) {
     raise(message, Status::not_scanned, "Limits.Exceeded");
-    r.module.limits.add(tree.all_limits());
+    r.module.limits.add(tree_limits);
     if (message.status == Status::not_scanned && r.module.findings.empty())
       r.module.findings.push_back(
           {"", "Limits.Exceeded." + std::string(to_string(*l)), "not_scanned"});

@@ -22,8 +22,8 @@ using core::is_wsp;
 
 class Parser {
  public:
-  Parser(Message& m, const ScanLimits& limits, LineEnds line_ends)
-      : m_(m), lim_(limits), bare_cr_ends_lines_(line_ends == LineEnds::lf_or_bare_cr) {}
+  Parser(Message& m, const ScanLimits& limits)
+      : m_(m), lim_(limits), bare_cr_ends_lines_(m.line_ends_ == LineEnds::lf_or_bare_cr) {}
 
   void run() {
     std::string_view raw = m_.raw_;
@@ -623,7 +623,7 @@ Message Message::parse(std::string_view raw, const ScanLimits& limits, LineEnds 
   m.raw_ = raw;
   m.scan_limits_ = limits;
   m.line_ends_ = line_ends;
-  Parser(m, limits, line_ends).run();
+  Parser(m, limits).run();
   return m;
 }
 

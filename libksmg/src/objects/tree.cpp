@@ -76,13 +76,13 @@ void add_limits(Object& o, LimitSet l) {
   o.flags.add(Flag::limit_exceeded);
 }
 
-}  // namespace
-
 // The file name without its last extension: "invoice_pw_1234" of "invoice_pw_1234.zip".
 std::string_view name_stem(std::string_view name) noexcept {
   const std::size_t dot = name.rfind('.');
   return dot == std::string_view::npos || dot == 0 ? name : name.substr(0, dot);
 }
+
+}  // namespace
 
 class TreeBuilder final : public archive::PasswordSource {
  public:
@@ -95,8 +95,7 @@ class TreeBuilder final : public archive::PasswordSource {
 
   // Gathered on the first encrypted archive of the message, once.
   const std::vector<std::string>& candidates() override {
-    if (passwords_gathered_) return passwords_;
-    passwords_gathered_ = true;
+    if (passwords_) return *passwords_;
     std::vector<std::string> texts;
     const auto add_name = [&texts](std::string_view name) {
       if (name.empty()) return;
@@ -119,7 +118,7 @@ class TreeBuilder final : public archive::PasswordSource {
     for (const auto& m : tree_.messages_) add_message_text(*m);
     // One more than is tried, so that the reader can tell when it left some untried.
     passwords_ = archive::password_candidates(texts, budget_.limits().max_password_candidates + 1);
-    return passwords_;
+    return *passwords_;
   }
 
   // Adds every leaf of `m` under `parent` (kNoObject: top level), paths starting with `prefix`.
@@ -500,8 +499,7 @@ class TreeBuilder final : public archive::PasswordSource {
   std::optional<std::unordered_set<std::string>> hashes_;  // see known_hashes()
   const mime::Message* password_message_ = nullptr;
   std::string_view password_file_name_;
-  bool passwords_gathered_ = false;
-  std::vector<std::string> passwords_;
+  std::optional<std::vector<std::string>> passwords_;  // see candidates()
 };
 
 ObjectTree ObjectTree::of_message(const mime::Message& message) {

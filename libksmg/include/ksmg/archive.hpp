@@ -105,8 +105,8 @@ std::string_view to_string(Container c) noexcept;
 // .bz2, .xz, ...) gives one member named after the stream's stored name, or "".
 // A zip whose central directory and local headers disagree gives the members of both readings.
 // An encrypted container is read again with each of up to max_password_candidates candidates
-// of `passwords` (ZipCrypto and WinZip AES zips: libarchive decrypts nothing else) until one
-// opens it.
+// of `passwords` until one opens it: ZipCrypto and WinZip AES zips, 7z (7zAES, headers
+// included), RAR 4 and RAR 5 (file data and headers).
 [[nodiscard]] Contents unpack_archive(std::string_view data, Budget& budget,
                                       PasswordSource* passwords = nullptr);
 // Attachments of a TNEF stream (attachment file names as the sender's client stored them).

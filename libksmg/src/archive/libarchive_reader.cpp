@@ -10,7 +10,7 @@
 // Two readings are made where one is not enough: a zip whose central directory and local
 // headers disagree is read both ways (the members of the second reading that the first did not
 // give are added), and an encrypted container is read again with each password the message
-// offers until one opens it.
+// offers until one opens it (7z and RAR through a decrypted copy, decrypt.hpp).
 #include <archive.h>
 #include <archive_entry.h>
 #include <locale.h>
@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "archive/decrypt.hpp"
 #include "archive/members.hpp"
 #include "core/utf8.hpp"
 #include "filetype/zip.hpp"
@@ -848,20 +849,43 @@ bool opened(const Contents& with, const Contents& without) noexcept {
   return !with.encrypted && (!with.corrupted || without.corrupted);
 }
 
+// The decryption that makes a plain copy of an encrypted container of `format`, if any.
+using Decryptor = detail::Decrypted (*)(std::string_view, std::string_view, Budget&);
+Decryptor decryptor_of(std::string_view format) noexcept {
+  if (format == "7z") return detail::decrypt_7z;
+  if (format == "rar" || format == "rar5") return detail::decrypt_rar;
+  return nullptr;
+}
+
 }  // namespace
 
 Contents unpack_archive(std::string_view data, Budget& budget, PasswordSource* passwords) {
   (void)budget.out_of_time();  // starts the clock, so that trial copies share it
   const Budget before = budget;
   Contents c = read_once(data, budget, nullptr);
-  // libarchive 3.6 decrypts zips only: a 7z or RAR password would open nothing.
-  if (!c.encrypted || passwords == nullptr || c.format != "zip" || c.limits.has(Limit::unpack_time))
+  // libarchive decrypts zips itself; 7z and RAR are decrypted into a plain copy that it reads.
+  const bool zip = c.format == "zip";
+  const Decryptor decrypt = decryptor_of(c.format);
+  if (!c.encrypted || passwords == nullptr || (!zip && decrypt == nullptr) ||
+      c.limits.has(Limit::unpack_time))
     return c;
   const std::vector<std::string>& candidates = passwords->candidates();
   const std::size_t tries = std::min(candidates.size(), budget.limits().max_password_candidates);
   for (std::size_t k = 0; k < tries; ++k) {
     Budget trial = before;
-    Contents t = read_once(data, trial, candidates[k].c_str());
+    Contents t;
+    if (zip) {
+      t = read_once(data, trial, candidates[k].c_str());
+    } else {
+      const detail::Decrypted d = decrypt(data, candidates[k], trial);
+      if (d.status == detail::Decryption::unsupported) return c;
+      if (d.status == detail::Decryption::out_of_time) {
+        c.limits.add(Limit::unpack_time);
+        return c;
+      }
+      if (d.status == detail::Decryption::wrong_password) continue;
+      t = read_once(d.archive, trial, nullptr);
+    }
     if (opened(t, c)) {
       t.password = candidates[k];
       budget = trial;

@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Each of these encodings spends at least one byte of input on one byte of output.
     if (out.size() > kMaxOut || out.size() > body.size()) __builtin_trap();
   }
-  (void)detail::looks_uuencoded(body);
+  (void)detail::encoded_files_in(body);
   for (const auto& block : detail::uuencoded_blocks(body))
     if (block.text.data() < body.data() ||
         block.text.data() + block.text.size() > body.data() + body.size())

@@ -35,6 +35,14 @@ constexpr bool ends_unquoted(char c) noexcept {
   return is_blank(c) || c == '>' || c == '<' || c == '"' || c == '\'' || c == '`';
 }
 
+// The ':' of the next "data:" (any case) at or after `from`, or npos.
+std::size_t find_data_scheme(std::string_view doc, std::size_t from) noexcept {
+  for (std::size_t colon = doc.find(':', from); colon != std::string_view::npos;
+       colon = doc.find(':', colon + 1))
+    if (colon >= 4 && core::iequals(doc.substr(colon - 4, 4), "data")) return colon;
+  return std::string_view::npos;
+}
+
 // The character that closes a URL starting at `at`: the quote or '(' before it (blanks skipped),
 // or '\0' when nothing encloses it.
 char closing_of(std::string_view doc, std::size_t at) noexcept {
@@ -69,6 +77,12 @@ std::string percent_decoded_body(std::string_view body) {
 Contents unpack_html_data(std::string_view html, Budget& budget) {
   Contents out;
   out.format = "html";
+  // Of all character references, only numeric ones and "&colon;" stand for a character of
+  // "data:" (html_entities.inc), so a document without them has a data URL only where it writes
+  // "data:" itself; most have none and are not decoded.
+  const bool references_may_write_one =
+      html.find("&#") != std::string_view::npos || html.find("&colon;") != std::string_view::npos;
+  if (!references_may_write_one && find_data_scheme(html, 0) == std::string_view::npos) return out;
   // Character references only matter where there is one; most documents keep their own bytes.
   const std::string decoded = html.find('&') != std::string_view::npos
                                   ? mime::detail::decode_character_references(html)
@@ -76,10 +90,9 @@ Contents unpack_html_data(std::string_view html, Budget& budget) {
   const std::string_view doc = decoded.empty() ? html : std::string_view(decoded);
   std::size_t from = 0;
   while (from < doc.size()) {
-    const std::size_t colon = doc.find(':', from);
+    const std::size_t colon = find_data_scheme(doc, from);
     if (colon == std::string_view::npos) break;
     from = colon + 1;
-    if (colon < 4 || !core::iequals(doc.substr(colon - 4, 4), "data")) continue;
     const char closing = closing_of(doc, colon - 4);
     const std::size_t comma = doc.find(',', from);
     if (comma == std::string_view::npos || comma - from > kMaxMediaTypeBytes) continue;

@@ -219,12 +219,6 @@ std::size_t find_begin_line(std::string_view in, std::size_t pos) noexcept {
   return std::string_view::npos;
 }
 
-// Offset of the line after the first begin line at or after pos, or npos.
-std::size_t find_begin(std::string_view in, std::size_t pos) noexcept {
-  const std::size_t b = find_begin_line(in, pos);
-  return b == std::string_view::npos ? b : line_at(in, b).next;
-}
-
 constexpr bool is_uu_char(char c) noexcept { return c >= 0x20 && c <= 0x60; }
 constexpr unsigned uu_value(char c) noexcept { return static_cast<unsigned>(c - 0x20) & 0x3F; }
 
@@ -556,8 +550,20 @@ DecodeStatus decode_uuencode(std::string_view in, std::string& out, std::size_t 
   return st;
 }
 
-bool looks_uuencoded(std::string_view body) noexcept {
-  return find_begin(body, 0) != std::string_view::npos;
+EncodedFiles encoded_files_in(std::string_view text) noexcept {
+  // One search for "begin" finds both kinds: "=ybegin " ends in it too, and 'b' is rarer in
+  // text than the 'y' a search for "ybegin" would stop at.
+  EncodedFiles found;
+  for (std::size_t at = text.find("begin"); at != std::string_view::npos;
+       at = text.find("begin", at + 1)) {
+    const bool line_start = at == 0 || is_line_break(text[at - 1]);
+    found.uuencoded = found.uuencoded || (line_start && is_begin_line(line_at(text, at).text));
+    found.yencoded = found.yencoded || (at >= 2 && text.substr(at - 2, 2) == "=y" &&
+                                        (at == 2 || is_line_break(text[at - 3])) &&
+                                        text.substr(at).starts_with("begin "));
+    if (found.uuencoded && found.yencoded) break;
+  }
+  return found;
 }
 
 std::vector<EncodedFileBlock> uuencoded_blocks(std::string_view in) {
@@ -568,10 +574,6 @@ std::vector<EncodedFileBlock> uuencoded_blocks(std::string_view in) {
     while (!rest.empty() && !core::is_wsp(rest.front())) rest.remove_prefix(1);
     return core::trim(rest);
   });
-}
-
-bool looks_yencoded(std::string_view text) noexcept {
-  return find_ybegin_line(text, 0) != std::string_view::npos;
 }
 
 std::vector<EncodedFileBlock> yenc_blocks(std::string_view in) {
@@ -737,8 +739,23 @@ DecodeStatus decode_other(OtherDecoding r, std::string_view in, std::string& out
       int q = 0;
       int pads = 0;
       bool ended = false;
+      const auto* s = reinterpret_cast<const unsigned char*>(in.data());
       for (std::size_t k = 0; k < n && !ended && !sink.hit_limit(); ++k) {
-        const std::uint8_t v = kB64.value[static_cast<unsigned char>(in[k])];
+        // Whole quanta of four alphabet characters, the bulk of a body, at table speed.
+        while (q == 0 && n - k >= 4 && sink.space() >= 3) {
+          const std::uint32_t x =
+              kB64.d0[s[k]] | kB64.d1[s[k + 1]] | kB64.d2[s[k + 2]] | kB64.d3[s[k + 3]];
+          if (x & kB64Bad) break;
+          char* o = sink.cursor();
+          o[0] = static_cast<char>(x >> 16);
+          o[1] = static_cast<char>(x >> 8);
+          o[2] = static_cast<char>(x);
+          sink.advance(3);
+          k += 4;
+          pads = 0;
+        }
+        if (k == n) break;
+        const std::uint8_t v = kB64.value[s[k]];
         if (v == kB64Pad) {
           // binascii.a2b_base64: '=' counts only after two sextets, and ends the data once
           // the quantum is full; GMime and mutt end at any '='.

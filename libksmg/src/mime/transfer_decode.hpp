@@ -31,8 +31,14 @@ DecodeStatus decode_quoted_printable(std::string_view in, std::string& out, std:
 DecodeStatus decode_q_word(std::string_view in, std::string& out, std::size_t max_out);
 // Decodes every "begin NNN name" ... "end" block of the input (text around them is dropped).
 DecodeStatus decode_uuencode(std::string_view in, std::string& out, std::size_t max_out);
-// True when the body holds a uuencode "begin NNN name" line (used when no CTE says so).
-bool looks_uuencoded(std::string_view body) noexcept;
+
+// Which files encoded in its lines a text holds (looked for where no CTE says so): a uuencode
+// "begin NNN name" line, a yEnc "=ybegin " line. One pass.
+struct EncodedFiles {
+  bool uuencoded = false;
+  bool yencoded = false;
+};
+[[nodiscard]] EncodedFiles encoded_files_in(std::string_view text) noexcept;
 
 // One file encoded in a text: the name as written and the text of its block, which the
 // decoder of its kind turns into that file alone.
@@ -45,8 +51,6 @@ std::vector<EncodedFileBlock> uuencoded_blocks(std::string_view in);
 
 // yEnc, as newsreaders decode it in the text of a post or a mail: "=ybegin ... name=F" lines,
 // an optional "=ypart begin=B end=E" line, data lines, "=yend size=N [part=P pcrc32=H] crc32=H".
-// True when the text holds a "=ybegin " line.
-bool looks_yencoded(std::string_view text) noexcept;
 // "=ybegin" blocks: each from its =ybegin line up to the next one (or the end).
 std::vector<EncodedFileBlock> yenc_blocks(std::string_view in);
 // Decodes the first =ybegin block of the input. A missing =yend, or a size or CRC-32 that

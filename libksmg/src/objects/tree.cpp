@@ -376,8 +376,8 @@ class TreeBuilder final : public archive::PasswordSource {
     const Object& o = tree_.objects_[i];
     const bool as_message =
         presented_as_message(o) || (!text_part && is_message_type(o.true_type.mime_type));
-    const bool uuencoded = text_part && mime::detail::looks_uuencoded(o.data);
-    const bool yencoded = text_part && mime::detail::looks_yencoded(o.data);
+    const auto [uuencoded, yencoded] =
+        text_part ? mime::detail::encoded_files_in(o.data) : mime::detail::EncodedFiles{};
     const bool container = as_message || uuencoded || yencoded ||
                            archive::container_of(o.true_type) != archive::Container::none;
     if (!container) return;

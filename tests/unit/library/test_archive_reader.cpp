@@ -936,6 +936,7 @@ TEST(ArchiveReaderHtmlData, EveryFormABrowserAcceptsIsDecoded) {
       {"<div style=\"background:url(data:application/x-msdownload,MZ%90%00)\">", mz},
       {"<a href=\"data:application/octet-stream ; BASE64 ,TVqQ\n  AA==\">", mz},
       {"<a href=\"data:text/plain,hello%20world\">", "hello world"},
+      {"<a href=\"data:text/plain,fish&amp;chips\">", "fish&chips"},  // named references only
       {"<a href=\"data:text/html;charset=utf-8,<b>MZ</b>\">", "<b>MZ</b>"},
       {"<a href=\"data:,X5O!P%25@AP[4\\PZX54(P^)7CC)7}$\">", "X5O!P%@AP[4\\PZX54(P^)7CC)7}$"},
   };
@@ -952,6 +953,7 @@ TEST(ArchiveReaderHtmlData, LookalikesAndEmptyUrlsGiveNothing) {
            "<a href=\"data:application/octet-stream;base64,\">",   // empty payload
            "<p>data: the figures;base64 is an encoding, see</p>",  // prose
            "<p>Metadata: a, b and c</p>",                          // prose
+           "<p>Tom &amp; Jerry: data &mdash; none</p>",            // references, no URL
            "data:",
            "data",
            ":",

@@ -24,8 +24,7 @@ using ksmg::mime::detail::decode_quoted_printable;
 using ksmg::mime::detail::decode_uuencode;
 using ksmg::mime::detail::decode_yenc;
 using ksmg::mime::detail::DecodeStatus;
-using ksmg::mime::detail::looks_uuencoded;
-using ksmg::mime::detail::looks_yencoded;
+using ksmg::mime::detail::encoded_files_in;
 using ksmg::mime::detail::OtherDecoding;
 using ksmg::mime::detail::yenc_blocks;
 
@@ -409,7 +408,7 @@ TEST(Uuencode, NoBlockAndBrokenBeginLines) {
     const Result r = run(decode_uuencode, in);
     EXPECT_EQ(r.out, "") << in;
     EXPECT_TRUE(r.st.defects.empty()) << in;
-    EXPECT_FALSE(looks_uuencoded(in)) << in;
+    EXPECT_FALSE(encoded_files_in(in).uuencoded) << in;
   }
 }
 
@@ -441,10 +440,10 @@ TEST(Uuencode, BeginBase64AsGnuUuencodeWritesIt) {
 }
 
 TEST(Uuencode, LooksUuencoded) {
-  EXPECT_TRUE(looks_uuencoded(kFoxUu));
-  EXPECT_TRUE(looks_uuencoded("Hi\r\nbegin 0644 my file.exe\r\nM...\r\n"));
-  EXPECT_TRUE(looks_uuencoded("begin\t600\tx"));
-  EXPECT_FALSE(looks_uuencoded("Let us begin 644 tests\n"));
+  EXPECT_TRUE(encoded_files_in(kFoxUu).uuencoded);
+  EXPECT_TRUE(encoded_files_in("Hi\r\nbegin 0644 my file.exe\r\nM...\r\n").uuencoded);
+  EXPECT_TRUE(encoded_files_in("begin\t600\tx").uuencoded);
+  EXPECT_FALSE(encoded_files_in("Let us begin 644 tests\n").uuencoded);
 }
 
 TEST(Uuencode, CapAtEveryLength) {
@@ -493,7 +492,7 @@ TEST(Yenc, RealPostDecodesToItsDeclaredSizeAndCrc) {
   // the decoder checks size=584 and crc32=ded29f4f itself.
   const std::string post =
       ksmg::test::read_file(ksmg::test::data_dir() / "mime" / "mimekit" / "yenc__simple.msg");
-  ASSERT_TRUE(looks_yencoded(post));
+  ASSERT_TRUE(encoded_files_in(post).yencoded);
   const auto blocks = yenc_blocks(post);
   ASSERT_EQ(blocks.size(), 1u);
   EXPECT_EQ(blocks[0].name, "testfile.txt");
@@ -545,7 +544,14 @@ TEST(Yenc, MissingEndOrWrongSizeIsADefect) {
   std::string wrong = enc;
   wrong.replace(wrong.find("size=7"), 6, "size=8");
   EXPECT_TRUE(run(decode_yenc, wrong).st.defects.has(Defect::invalid_yenc));
-  EXPECT_FALSE(looks_yencoded("say =ybegin here\n"));
+  EXPECT_FALSE(encoded_files_in("say =ybegin here\n").yencoded);
+  EXPECT_FALSE(encoded_files_in("=ybeginning\n").yencoded);
+  // Both kinds in one text, each found whichever comes first; a bare CR ends a line.
+  const ksmg::mime::detail::EncodedFiles both =
+      encoded_files_in("text\r=ybegin line=128 size=1 name=a\nbegin 644 b\n");
+  EXPECT_TRUE(both.uuencoded);
+  EXPECT_TRUE(both.yencoded);
+  EXPECT_FALSE(encoded_files_in("=ybegin line=128 size=1 name=a\n").uuencoded);
   EXPECT_TRUE(run(decode_yenc, "no block\n").out.empty());
 }
 

@@ -93,9 +93,10 @@ class Detector {
 };
 
 // True when data opens with a mail header block: field lines ("name: value") and their folded
-// continuations, at least one field, up to a blank line (the first lines are looked at). This is
-// how a mail client reads a file as a message, whatever bytes its fields or body carry; the
-// message/rfc822 true type asks for more (fields that every mail has).
+// continuations, at least one field, up to a blank line or the first line that is not a field
+// (where clients start the body when the blank line is missing); a bare CR ends a line too.
+// This is how a mail client reads a file as a message, whatever bytes its fields or body
+// carry; the message/rfc822 true type asks for more (fields that every mail has).
 [[nodiscard]] bool opens_with_header_block(std::string_view data) noexcept;
 
 // The category of a MIME type as libmagic or a mail client would name it.

@@ -226,28 +226,28 @@ bool sylk_has_macro_calls(std::string_view data) noexcept {
 // to tell a message from a file, bounded on hostile input.
 constexpr int kHeaderLinesLooked = 64;
 
-// Walks the header block that opens s: on_field(name) for each field line. False
-// when a line before the blank one is neither a field ("name:" with a printable name) nor the
-// continuation of one.
+// Walks the header block that opens s: on_field(name) for each field line. False when the
+// first line is not a field ("name:" with a printable name). The block ends at a blank line, or
+// where mail clients start the body when the blank line is missing: at the first line that is
+// neither a field nor the continuation of one. A bare CR ends a line too, as in Python's email.
 template <typename OnField>
 bool walk_header_block(std::string_view s, OnField on_field) {
   std::size_t pos = 0;
   for (int line_no = 0; line_no < kHeaderLinesLooked && pos < s.size(); ++line_no) {
-    std::size_t end = s.find('\n', pos);
+    std::size_t end = s.find_first_of("\r\n", pos);
     if (end == std::string_view::npos) end = s.size();
-    std::string_view line = s.substr(pos, end - pos);
-    pos = end + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const std::string_view line = s.substr(pos, end - pos);
+    pos = end + (s.substr(end, 2) == "\r\n" ? 2 : 1);
     if (line.empty()) break;  // end of the header block
     if (line[0] == ' ' || line[0] == '\t') {
       if (line_no == 0) return false;
       continue;
     }
     const std::size_t colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos) return false;
-    const std::string_view name = line.substr(0, colon);
-    for (const char c : name)
-      if (c <= ' ' || c > '~') return false;
+    bool field = colon != 0 && colon != std::string_view::npos;
+    const std::string_view name = line.substr(0, field ? colon : 0);
+    for (const char c : name) field = field && c > ' ' && c <= '~';
+    if (!field) return line_no > 0;
     on_field(name);
   }
   return true;

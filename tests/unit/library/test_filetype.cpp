@@ -307,7 +307,11 @@ TEST(TrueTypeMagicAtOffsetZero, HeaderBlockOpensAMessage) {
   EXPECT_TRUE(opens_with_header_block("Subject: %PDF-1.7\r\n\r\nbody"));
   EXPECT_TRUE(opens_with_header_block("Content-Type: multipart/mixed;\r\n boundary=b\r\n\r\n--b"));
   EXPECT_TRUE(opens_with_header_block(std::string_view("X-A: 1\n\n\0\0binary", 16)));
+  // No blank line before the body, lines ended by bare CRs (Python's email reads both so).
+  EXPECT_TRUE(opens_with_header_block("From: a@b\rTo: c@d\r\nMIME-Version: 1.0\n--b\rx: y"));
+  EXPECT_TRUE(opens_with_header_block("Subject: hi\nthe body starts here\n"));
   EXPECT_FALSE(opens_with_header_block("just text\n\nmore"));
+  EXPECT_FALSE(opens_with_header_block("just text\rSubject: hi\n"));
   EXPECT_FALSE(opens_with_header_block(" folded: first\n\n"));
   EXPECT_FALSE(opens_with_header_block("\r\nbody only"));
   EXPECT_FALSE(opens_with_header_block(read_file(kDir / "ft_fixture.zip")));

@@ -636,6 +636,31 @@ TEST(ObjectTreeReadings, EveryTransferEncodingAClientMayApplyIsRead) {
   EXPECT_EQ(ObjectTree::of_message(plain).objects().size(), 2u);
 }
 
+// Red team seed 2024006739: a forwarded message, transfer-encoded, whose lines end in bare CRs
+// and whose header block runs into the first delimiter without a blank line. Python's email
+// reads it as a message all the same (a lone CR ends a line, a line that is no field starts
+// the body), so it is one, and its own bare-CR reading finds the attachment.
+TEST(ObjectTreeReadings, ForwardedMessageWithBareCrLinesAndNoBlankLineIsRead) {
+  const std::string clam = read_file(data_dir() / "av" / "clamav-testfiles" / "clam.exe");
+  std::string inner =
+      "From: a@example.org\rSubject: t\rMIME-Version: 1.0\r"
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\n--b\r"
+      "Content-Type: application/octet-stream; name=\"clam.exe\"\r"
+      "Content-Transfer-Encoding: base64\r\r";
+  const std::string body = base64_of(clam);
+  for (std::size_t at = 0; at < body.size(); at += 76) inner += body.substr(at, 76) + "\r";
+  inner += "--b--\r";
+  const std::string encoded = base64_of(inner);
+  std::string outer =
+      "From: c@example.org\r\nSubject: fwd\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\n--o\r\n"
+      "Content-Type: message/rfc822; name=\"forwarded.eml\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n";
+  for (std::size_t at = 0; at < encoded.size(); at += 76) outer += encoded.substr(at, 76) + "\r\n";
+  outer += "--o--\r\n";
+  EXPECT_TRUE(clam_in(outer));
+}
+
 TEST(ObjectTreeReadings, BareCrIsALineEndForOneReading) {
   // Python's email ends lines at a lone CR; GMime and ksmg's parser do not.
   EXPECT_TRUE(clam_in(hidden_clam_mail(" boundary=\"b\"", "--b", "\r")));

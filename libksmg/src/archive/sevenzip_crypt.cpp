@@ -659,8 +659,8 @@ Decode lzma_decode(std::uint64_t method, std::string_view props, std::string_vie
     return Decode::bad_properties;
   // A dictionary larger than the output is never used; the stored size could ask for 4 GiB.
   auto* opts = static_cast<lzma_options_lzma*>(filters[0].options);
-  const std::uint32_t room = static_cast<std::uint32_t>(
-      std::max<std::size_t>(want, LZMA_DICT_SIZE_MIN));
+  const std::uint32_t room =
+      static_cast<std::uint32_t>(std::max<std::size_t>(want, LZMA_DICT_SIZE_MIN));
   opts->dict_size = std::min(opts->dict_size, room);
   lzma_stream strm = LZMA_STREAM_INIT;
   const lzma_ret init = lzma_raw_decoder(&strm, filters.data());
@@ -807,7 +807,7 @@ Decode check_start(const Folder& f, std::size_t consumer, std::string_view plain
     case kPpmd:  // its range decoder starts with a zero byte, then a code below 2^32 - 1
       if (plain.size() < 5) return whole && size > 0 ? Decode::bad_data : Decode::ok;
       return plain[0] == 0 && plain.substr(1, 4) != "\xFF\xFF\xFF\xFF" ? Decode::ok
-                                                                        : Decode::bad_data;
+                                                                       : Decode::bad_data;
     default:
       return Decode::ok;
   }
@@ -861,16 +861,15 @@ Decryption open_folder(Streams& s, std::size_t index, Keys& keys,
     if (cipher.size() % kAesBlock != 0 || plain_size > cipher.size())
       return Decryption::unsupported;
     // The start first: a wrong password is usually told without decrypting the rest.
-    const auto bond = std::find_if(f.bonds.begin(), f.bonds.end(), [&](const Bond& b) {
-      return b.out == first_out(f, coder);
-    });
+    const auto bond = std::find_if(f.bonds.begin(), f.bonds.end(),
+                                   [&](const Bond& b) { return b.out == first_out(f, coder); });
     std::string plain;
     const std::size_t start = std::min<std::size_t>(cipher.size(), kProbeInputBytes);
     if (bond != f.bonds.end()) {
       if (!aes_decrypt(*key, p, cipher.substr(0, start), plain)) return Decryption::unsupported;
-      const bool whole = start == cipher.size();
-      const std::string_view head = std::string_view(plain).substr(
-          0, whole ? static_cast<std::size_t>(plain_size) : plain.size());
+      const bool whole = plain_size <= start;
+      const std::string_view head =
+          std::string_view(plain).substr(0, whole ? static_cast<std::size_t>(plain_size) : start);
       switch (check_start(f, coder_of_in(f, bond->in), head, whole)) {
         case Decode::ok:
           break;
@@ -917,8 +916,7 @@ Decryption decode_header(std::string_view data, std::uint64_t header_offset,
   std::deque<std::string> owned;
   // The header's own folder is checked by its CRC below, not by members.
   f.unpack_streams = 0;
-  if (const Decryption d = open_folder(s, 0, keys, packs, owned); d != Decryption::opened)
-    return d;
+  if (const Decryption d = open_folder(s, 0, keys, packs, owned); d != Decryption::opened) return d;
   const Decryption damaged = encrypted ? Decryption::wrong_password : Decryption::unsupported;
   if (f.coders.size() != 1 || f.packed.size() != 1 || folder_size(f) > kMaxHeaderBytes)
     return Decryption::unsupported;

@@ -95,6 +95,9 @@ constexpr std::uint64_t kMaxPropertiesBytes = 1024;
 // writes 2^19); 0x3F is its marker for a key that is the salt and password as they are.
 constexpr unsigned kMaxCyclesPower = 24;
 constexpr unsigned kRawKeyCycles = 0x3F;
+// Distinct keys (NumCyclesPower and salt) in one archive: 7-Zip derives one for the whole
+// archive, header included; a header naming thousands would make each folder a derivation.
+constexpr std::size_t kMaxKeys = 16;
 // Rounds hashed between two looks at the Budget's clock, and the bytes of rounds hashed in one
 // call (the per-call overhead of EVP_DigestUpdate would otherwise double the cost of a try).
 constexpr std::uint64_t kRoundsBetweenClockChecks = 4096;
@@ -613,7 +616,9 @@ bool utf16le(std::string_view utf8, std::string& out) {
 // key derivation, the cost of a try, runs once per archive and password.
 class Keys {
  public:
-  Keys(std::string password, Budget& budget) : password_(std::move(password)), budget_(budget) {}
+  Keys(std::string password, Budget& budget) : password_(std::move(password)), budget_(budget) {
+    entries_.reserve(kMaxKeys);  // the keys handed out stay where they are
+  }
 
   Decryption get(const AesParams& p, const Key*& key) {
     for (const Entry& e : entries_)
@@ -621,7 +626,8 @@ class Keys {
         key = &e.key;
         return Decryption::opened;
       }
-    if (p.cycles > kMaxCyclesPower && p.cycles != kRawKeyCycles) return Decryption::unsupported;
+    if ((p.cycles > kMaxCyclesPower && p.cycles != kRawKeyCycles) || entries_.size() >= kMaxKeys)
+      return Decryption::unsupported;
     Entry e{p.cycles, std::string(p.salt), {}};
     const Decryption d = derive_key(p.cycles, p.salt, password_, budget_, e.key);
     if (d != Decryption::opened) return d;

@@ -89,6 +89,10 @@ constexpr std::uint64_t kMaxUnpackStreams = 1u << 20;
 // streams; it writes at most 8 coders: BCJ2, three compressors and one 7zAES per packed stream).
 constexpr std::uint64_t kMaxCoders = 32;
 constexpr std::size_t kMaxFolderStreams = 64;
+// Coders and their streams in all folders together: what a header of kMaxHeaderBytes could
+// declare would otherwise take some 60 times its size in memory.
+constexpr std::uint64_t kMaxCodersInAll = 1u << 18;
+constexpr std::uint64_t kMaxStreamsInAll = 1u << 19;
 // A coder's properties (LZMA: 5 bytes, PPMd: 5, 7zAES: at most 34).
 constexpr std::uint64_t kMaxPropertiesBytes = 1024;
 // 7zAES key derivation: 2^NumCyclesPower SHA-256 rounds. 7-Zip refuses more than 2^24 (it
@@ -240,9 +244,17 @@ std::uint64_t total_outs(const Folder& f) {
   return n;
 }
 
-bool read_folder(Cursor& c, Folder& f) {
+// What the folders read so far hold, against kMaxCodersInAll and kMaxStreamsInAll.
+struct Totals {
+  std::uint64_t coders = 0;
+  std::uint64_t streams = 0;
+};
+
+bool read_folder(Cursor& c, Folder& f, Totals& totals) {
   std::uint64_t n = 0;
   if (!count(c, kMaxCoders, n) || n == 0) return false;
+  totals.coders += n;
+  if (totals.coders > kMaxCodersInAll) return false;
   f.coders.resize(n);
   std::uint64_t ins = 0;
   std::uint64_t outs = 0;
@@ -262,7 +274,8 @@ bool read_folder(Cursor& c, Folder& f) {
     outs += k.outs;
     if (ins > kMaxFolderStreams || outs > kMaxFolderStreams) return false;
   }
-  if (outs == 0 || ins + 1 < outs) return false;
+  totals.streams += ins + outs;
+  if (outs == 0 || ins + 1 < outs || totals.streams > kMaxStreamsInAll) return false;
   std::bitset<kMaxFolderStreams> bound_in;
   std::bitset<kMaxFolderStreams> bound_out;
   f.bonds.resize(outs - 1);
@@ -295,8 +308,9 @@ bool read_coders_info(Cursor& c, Streams& s) {
     return false;
   s.folders.resize(n);
   std::uint64_t next_pack = 0;
+  Totals totals;
   for (Folder& f : s.folders) {
-    if (!read_folder(c, f)) return false;
+    if (!read_folder(c, f, totals)) return false;
     f.first_pack = next_pack;
     next_pack += f.packed.size();
     if (next_pack > s.pack_sizes.size()) return false;

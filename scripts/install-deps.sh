@@ -8,6 +8,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   # libksmg
   libicu-dev libssl-dev libmagic-dev zlib1g-dev libhyperscan-dev libtomlplusplus-dev libclamav-dev
+  liblzma-dev
   # front-ends (the relay: standalone Asio for its coroutines, OpenSSL for STARTTLS)
   nlohmann-json3-dev libasio-dev openssl
   # tests: GoogleTest, pytest for end-to-end, GMime for the differential tests (C for

@@ -801,7 +801,7 @@ Contents read_once(std::string_view data, Budget& budget, const char* passphrase
   return c;
 }
 
-// Members a reading gives that are corrupted, and that are not encrypted.
+// The members of a reading that are corrupted, and those that are not encrypted.
 std::size_t corrupted_members(const Contents& c) noexcept {
   return static_cast<std::size_t>(std::count_if(c.members.begin(), c.members.end(),
                                                 [](const Member& m) { return m.corrupted; }));

@@ -7,6 +7,7 @@
 // gathering the message's text, and the anti-virus verdict on the EICAR test file in a password
 // zip.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -449,6 +450,36 @@ TEST(RarDecryption, HostileWorkFactorsStopQuickly) {
   EXPECT_LT(Clock::now() - t1, std::chrono::seconds(2));
 }
 
+TEST(RarDecryption, OldCiphersAndSplitFilesAreUnsupported) {
+  // RAR 4: b.txt's header (its name 32 bytes in) made a RAR 2.0 file (version 20, whose cipher
+  // is not AES), then a file continued in the next volume; its CRC16 made right each time.
+  const std::string rar4 = read_file(kLibarchive / "test_read_format_rar4_encrypted.rar");
+  const std::size_t b = rar4.find("b.txt") - 32;
+  const auto reseal4 = [&](std::string& d) {
+    const std::size_t size = static_cast<unsigned char>(d[b + 5]);
+    const auto crc = static_cast<std::uint32_t>(
+        crc32(0, reinterpret_cast<const Bytef*>(d.data() + b + 2), static_cast<uInt>(size - 2)));
+    d[b] = static_cast<char>(crc & 0xFF);
+    d[b + 1] = static_cast<char>((crc >> 8) & 0xFF);
+  };
+  std::string old = rar4;
+  old[b + 24] = 20;
+  reseal4(old);
+  EXPECT_EQ(decrypt(old, "password").status, Decryption::unsupported);
+  std::string split4 = rar4;
+  split4[b + 3] = static_cast<char>(split4[b + 3] | 0x02);
+  reseal4(split4);
+  EXPECT_EQ(decrypt(split4, "password").status, Decryption::unsupported);
+  // RAR 5: b.txt's header flags (after its one-byte size and type) with "continued in the next
+  // volume".
+  std::string split5 = read_file(kLibarchive / "test_read_format_rar5_encrypted.rar");
+  const Rar5Spot spot = first_encrypted_file(split5);
+  split5[spot.header.size_field + 2] = static_cast<char>(split5[spot.header.size_field + 2] | 0x10);
+  reseal(split5, spot.header);
+  EXPECT_EQ(decrypt(split5, "password").status, Decryption::unsupported);
+  EXPECT_TRUE(unpack_with(split5, {"password", "password2"}).encrypted);
+}
+
 TEST(RarDecryption, TruncatedArchivesGiveNothingGarbled) {
   struct Case {
     std::filesystem::path file;
@@ -457,10 +488,10 @@ TEST(RarDecryption, TruncatedArchivesGiveNothingGarbled) {
     std::size_t step;
   };
   for (const Case& k :
-       {Case{kLibarchive / "test_read_format_rar_encryption_header.rar", "12345678", kFooBar, 5},
-        Case{kLibarchive / "test_read_format_rar4_encrypted_filenames.rar", "password", kAbcd, 9},
-        Case{kLibarchive / "test_read_format_rar5_encrypted_filenames.rar", "password", kAbcd, 11},
-        Case{kLibarchive / "test_read_format_rar5_encrypted.rar", "password", kAbcd, 7}}) {
+       {Case{kLibarchive / "test_read_format_rar_encryption_header.rar", "12345678", kFooBar, 7},
+        Case{kLibarchive / "test_read_format_rar4_encrypted_filenames.rar", "password", kAbcd, 13},
+        Case{kLibarchive / "test_read_format_rar5_encrypted_filenames.rar", "password", kAbcd, 17},
+        Case{kLibarchive / "test_read_format_rar5_encrypted.rar", "password", kAbcd, 11}}) {
     const std::string data = read_file(k.file);
     for (std::size_t len = 1; len < data.size(); len += k.step) {
       const std::string what = k.file.filename().string() + " cut at " + std::to_string(len);

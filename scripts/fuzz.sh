@@ -14,7 +14,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Whole inputs (a message, an attachment's object tree, the two protocols), then one reader each.
 harnesses=(fuzz_message fuzz_objects fuzz_smtp fuzz_milter
-           fuzz_archive fuzz_7z_decrypt fuzz_tnef fuzz_rtf fuzz_pdf fuzz_html_data fuzz_filetype
+           fuzz_archive fuzz_7z_decrypt fuzz_rar_decrypt fuzz_tnef fuzz_rtf fuzz_pdf
+           fuzz_html_data fuzz_filetype
            fuzz_mime_fields fuzz_mime_decode fuzz_mbox fuzz_config fuzz_expression)
 
 # The test material of the given file name patterns, wherever it lies (the corpora left out).
@@ -36,6 +37,8 @@ seeds_of() {
     fuzz_archive) echo tests/data/archives tests/data/av-rar tests/data/truetype ;;
     # 7z archives encrypted with the harness's password, and libarchive's 7z samples.
     fuzz_7z_decrypt) echo tests/data/archives/7z-encrypted; named 'test_read_format_7zip*' ;;
+    # RAR archives; libarchive's encrypted ones use the harness's password.
+    fuzz_rar_decrypt) named '*.rar' ;;
     fuzz_tnef) echo tests/data/tnef ;;
     fuzz_rtf) named '*.rtf' ;;
     fuzz_pdf) named '*.pdf' ;;
@@ -70,7 +73,7 @@ smoke_seconds_of() {
 # the longer per-input timeout.
 flags_of() {
   case $1 in
-    fuzz_objects | fuzz_archive | fuzz_7z_decrypt) echo "-timeout=25 -malloc_limit_mb=16384" ;;
+    fuzz_objects | fuzz_archive | fuzz_7z_decrypt | fuzz_rar_decrypt) echo "-timeout=25 -malloc_limit_mb=16384" ;;
     *) echo "-timeout=5" ;;
   esac
 }

@@ -71,7 +71,8 @@ struct Contents {
   bool corrupted = false;       // the container is broken; members read before the break are kept
   LimitSet limits;              // archive_members, unpacked_size, unpack_time, password_candidates
   std::string error;            // the reader's message when corrupted, for logs
-  std::string password;  // the candidate that opened an encrypted container; "" when none did
+  std::string password;  // the candidate that opened an encrypted container; "" when none did;
+                         // one per line when its entries took several (7z, RAR)
 };
 
 // Where a reader gets passwords for an encrypted container: candidates found in the text of the
@@ -106,7 +107,9 @@ std::string_view to_string(Container c) noexcept;
 // A zip whose central directory and local headers disagree gives the members of both readings.
 // An encrypted container is read again with each of up to max_password_candidates candidates
 // of `passwords` until one opens it: ZipCrypto and WinZip AES zips, 7z (7zAES, headers
-// included), RAR 4 and RAR 5 (file data and headers).
+// included), RAR 4 and RAR 5 (file data and headers). 7z and RAR entries under different
+// passwords open when every password is among the candidates; a container that stays partly
+// encrypted is returned as read without a password.
 [[nodiscard]] Contents unpack_archive(std::string_view data, Budget& budget,
                                       PasswordSource* passwords = nullptr);
 // Attachments of a TNEF stream (attachment file names as the sender's client stored them).

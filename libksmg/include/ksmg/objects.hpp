@@ -56,7 +56,8 @@ struct Object {
   filetype::TrueType true_type;
   std::string container;  // format it was taken apart as ("zip", "tnef", "message", ...), or ""
   // The password, found in the message's text, that opened this encrypted container; "" when
-  // it needed none or none of the candidates opened it (then it is flagged encrypted).
+  // it needed none or none of the candidates opened it (then it is flagged encrypted); one per
+  // line when its entries needed several.
   std::string password;
   FlagSet flags;
   LimitSet limits;  // the limits behind limit_exceeded

@@ -29,6 +29,11 @@ struct Decrypted {
   std::string archive;  // the plain copy when opened
 };
 
+// AES-CBC without padding, as both formats use it: a key of 16 or 32 bytes, a 16-byte IV, `in`
+// a multiple of 16 bytes; the plain text is appended to `out`. False when OpenSSL fails.
+[[nodiscard]] bool aes_cbc_decrypt(std::string_view key, std::string_view iv, std::string_view in,
+                                   std::string& out);
+
 // A 7z archive (7zAES coders: SHA-256 key derivation, AES-256-CBC), headers included.
 [[nodiscard]] Decrypted decrypt_7z(std::string_view data, std::string_view password,
                                    Budget& budget);

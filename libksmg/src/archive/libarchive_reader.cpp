@@ -28,6 +28,7 @@
 
 #include "archive/decrypt.hpp"
 #include "archive/members.hpp"
+#include "archive/rar5_blocks.hpp"
 #include "core/utf8.hpp"
 #include "filetype/zip.hpp"
 #include "ksmg/archive.hpp"
@@ -389,62 +390,6 @@ void note_failure(struct archive* a, Contents& out, Member* m = nullptr) {
   if (out.error.empty()) out.error = msg != nullptr ? msg : "libarchive error";
 }
 
-// libarchive 3.6 does not flag RAR5 entries whose data is encrypted (it only knows an encrypted
-// archive header): it reads their ciphertext as compressed data and fails. So the RAR5 block
-// headers are walked here (RAR 5.0 technote: CRC32, vint header size, vint type, vint flags,
-// [vint extra size], [vint data size], ..., extra area at the end of the header) and, per file
-// header in order, whether its extra area holds a file encryption record (type 0x01).
-// Every field is bounds-checked; the walk is linear in the input and stops at the first
-// inconsistency (libarchive then reports the damage).
-bool read_vint(std::string_view d, std::size_t& pos, std::uint64_t& v) noexcept {
-  v = 0;
-  for (unsigned shift = 0; shift < 64 && pos < d.size(); shift += 7) {
-    const auto b = static_cast<unsigned char>(d[pos++]);
-    v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) return true;
-  }
-  return false;
-}
-
-std::vector<bool> rar5_encrypted_files(std::string_view d) {
-  std::vector<bool> files;
-  static constexpr std::string_view kSig{"Rar!\x1A\x07\x01\x00", 8};
-  const std::size_t sig = d.find(kSig);
-  if (sig == std::string_view::npos) return files;
-  std::size_t pos = sig + kSig.size();
-  while (pos < d.size()) {
-    std::size_t p = pos + 4;  // header CRC32
-    std::uint64_t hsize = 0, type = 0, flags = 0, extra = 0, data = 0;
-    if (p > d.size() || !read_vint(d, p, hsize) || hsize == 0 || hsize > d.size() - p) break;
-    const std::size_t hstart = p;
-    const std::size_t hend = p + static_cast<std::size_t>(hsize);
-    const std::string_view h = d.substr(0, hend);
-    if (!read_vint(h, p, type) || !read_vint(h, p, flags)) break;
-    if ((flags & 0x0001) != 0 && !read_vint(h, p, extra)) break;
-    if ((flags & 0x0002) != 0 && !read_vint(h, p, data)) break;
-    if (type == 2) {  // file header
-      bool enc = false;
-      if (extra > 0 && extra <= hend - hstart) {
-        std::size_t q = hend - static_cast<std::size_t>(extra);
-        while (q < hend && !enc) {
-          std::uint64_t rsize = 0, rtype = 0;
-          if (!read_vint(h, q, rsize) || rsize == 0 || rsize > hend - q) break;
-          const std::size_t rend = q + static_cast<std::size_t>(rsize);
-          if (!read_vint(h.substr(0, rend), q, rtype)) break;
-          enc = rtype == 0x01;
-          q = rend;
-        }
-      }
-      files.push_back(enc);
-    } else if (type == 4 || type == 5) {  // archive encryption header (libarchive says so), end
-      break;
-    }
-    if (data > d.size() - hend) break;
-    pos = hend + static_cast<std::size_t>(data);
-  }
-  return files;
-}
-
 // libarchive converts names between the stored charset (UTF-16 in LHA, UTF-8 in RAR5 and
 // flagged zips...) and the current locale's; under the "C" locale of a server that never called
 // setlocale, every non-ASCII name fails to convert and some readers (LHA) then give up on the
@@ -636,7 +581,9 @@ class Reader {
     }
     out_.format = std::move(name);
     if ((fmt & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAR_V5) {
-      rar5_encrypted_ = rar5_encrypted_files(data_);
+      // libarchive 3.6 does not flag RAR5 entries whose data is encrypted (it only knows an
+      // encrypted archive header): it would read their ciphertext as compressed data and fail.
+      rar5_encrypted_ = detail::rar5::encrypted_files(data_);
       for (const bool enc : rar5_encrypted_) out_.encrypted = out_.encrypted || enc;
     }
     // Skipping the rest of an entry is cheap where libarchive only moves the read position:
@@ -717,7 +664,7 @@ class Reader {
       const std::size_t room = cap - m.data.size();        // data never grows past cap
       const std::size_t ask = std::min(kBlock, room + 1);  // one byte past cap tells it is over
       const la_ssize_t n = archive_read_data(a, buf, ask);
-      if (n == 0) return Next::go_on;
+      if (n == 0) return ended(m);
       if (n < 0) {
         note_failure(a, out_, &m);
         if (n < ARCHIVE_FAILED) return Next::stop;  // FATAL
@@ -738,6 +685,18 @@ class Reader {
       if (m.data.size() > l.compression_ratio_floor_bytes && m.data.size() > ratio_cap_)
         return stop_with(m, Limit::compression_ratio);
     }
+  }
+
+  // The end of a member's data. libarchive's RAR5 reader (3.6) ends a member without an error,
+  // short or even empty, when the archive ends within a few bytes after its data (it cannot read
+  // ahead): a member shorter than its header declares is cut, whatever libarchive says.
+  Next ended(Member& m) {
+    if (m.data.size() < m.declared_size) {
+      m.corrupted = true;
+      out_.corrupted = true;
+      if (out_.error.empty()) out_.error = "a member ends before the size its header declares";
+    }
+    return Next::go_on;
   }
 
   Next stop_with(Member& m, Limit lim) {
@@ -842,11 +801,37 @@ Contents read_once(std::string_view data, Budget& budget, const char* passphrase
   return c;
 }
 
-// A reading with a password opened the container: nothing in it is still encrypted, and no
-// damage appeared that the reading without one did not show (a wrong ZipCrypto password
-// passes its one-byte check once in 256 tries, then fails the CRC).
+// The members of a reading that are corrupted, and those that are not encrypted.
+std::size_t corrupted_members(const Contents& c) noexcept {
+  return static_cast<std::size_t>(std::count_if(c.members.begin(), c.members.end(),
+                                                [](const Member& m) { return m.corrupted; }));
+}
+std::size_t readable_members(const Contents& c) noexcept {
+  return static_cast<std::size_t>(std::count_if(c.members.begin(), c.members.end(),
+                                                [](const Member& m) { return !m.encrypted; }));
+}
+
+// A reading with a password shows no damage that the reading without one did not: a wrong
+// ZipCrypto password passes its one-byte check once in 256 tries, then fails the CRC; a wrong
+// RAR 4 password for compressed data leaves libarchive a garbled stream. Where the container is
+// damaged anyway (a solid RAR 4 that libarchive 3.6 stops reading after its first file), the
+// damaged members are compared too.
+bool no_new_damage(const Contents& with, const Contents& without) noexcept {
+  return !with.corrupted ||
+         (without.corrupted && corrupted_members(with) <= corrupted_members(without));
+}
+
+// A reading with a password opened the container: nothing in it is still encrypted, and no new
+// damage.
 bool opened(const Contents& with, const Contents& without) noexcept {
-  return !with.encrypted && (!with.corrupted || without.corrupted);
+  return !with.encrypted && no_new_damage(with, without);
+}
+
+// A reading of a decrypted copy that did not open the container but decrypted more of it than
+// `readable` members, without new damage: its entries are under more than one password, and
+// this one opened some of them.
+bool opened_more(const Contents& with, const Contents& without, std::size_t readable) noexcept {
+  return no_new_damage(with, without) && readable_members(with) > readable;
 }
 
 // The decryption that makes a plain copy of an encrypted container of `format`, if any.
@@ -871,13 +856,20 @@ Contents unpack_archive(std::string_view data, Budget& budget, PasswordSource* p
     return c;
   const std::vector<std::string>& candidates = passwords->candidates();
   const std::size_t tries = std::min(candidates.size(), budget.limits().max_password_candidates);
+  // 7z and RAR: a candidate that opened some entries only (the others are under another
+  // password) leaves its copy for the next candidates to decrypt further. As with a zip whose
+  // entries need two passwords, the container is kept only once nothing in it is encrypted.
+  std::string partial;            // that copy; empty while no candidate made one
+  std::string partial_opened_by;  // the candidates that made it, one per line
+  std::size_t readable = readable_members(c);
   for (std::size_t k = 0; k < tries; ++k) {
     Budget trial = before;
     Contents t;
+    detail::Decrypted d;
     if (zip) {
       t = read_once(data, trial, candidates[k].c_str());
     } else {
-      const detail::Decrypted d = decrypt(data, candidates[k], trial);
+      d = decrypt(partial.empty() ? data : std::string_view(partial), candidates[k], trial);
       if (d.status == detail::Decryption::unsupported) return c;
       if (d.status == detail::Decryption::out_of_time) {
         c.limits.add(Limit::unpack_time);
@@ -887,13 +879,18 @@ Contents unpack_archive(std::string_view data, Budget& budget, PasswordSource* p
       t = read_once(d.archive, trial, nullptr);
     }
     if (opened(t, c)) {
-      t.password = candidates[k];
+      t.password = partial_opened_by + candidates[k];
       budget = trial;
       return t;
     }
     if (t.limits.has(Limit::unpack_time)) {
       c.limits.add(Limit::unpack_time);
       return c;
+    }
+    if (!zip && opened_more(t, c, readable)) {
+      readable = readable_members(t);
+      partial = std::move(d.archive);
+      partial_opened_by += candidates[k] + '\n';
     }
   }
   if (candidates.size() > tries) c.limits.add(Limit::password_candidates);

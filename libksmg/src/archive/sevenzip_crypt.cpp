@@ -537,9 +537,6 @@ using Key = std::array<unsigned char, kKeyBytes>;
 struct MdFree {
   void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
 };
-struct CipherFree {
-  void operator()(EVP_CIPHER_CTX* c) const noexcept { EVP_CIPHER_CTX_free(c); }
-};
 
 // SHA-256 over 2^cycles rounds of (salt, password, round number as 8 bytes little-endian).
 Decryption derive_key(unsigned cycles, std::string_view salt, std::string_view password,
@@ -588,25 +585,15 @@ Decryption derive_key(unsigned cycles, std::string_view salt, std::string_view p
   return Decryption::opened;
 }
 
-// AES-256-CBC without padding over whole blocks.
+template <std::size_t N>
+std::string_view as_chars(const std::array<unsigned char, N>& a) noexcept {
+  return {reinterpret_cast<const char*>(a.data()), N};
+}
+
+// AES-256-CBC of `in` (whole blocks) into `out`.
 bool aes_decrypt(const Key& key, const AesParams& p, std::string_view in, std::string& out) {
-  const std::unique_ptr<EVP_CIPHER_CTX, CipherFree> ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || in.size() % kAesBlock != 0 ||
-      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, key.data(), p.iv.data()) != 1 ||
-      EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1)
-    return false;
-  out.resize(in.size());
-  constexpr std::size_t kChunk = 1u << 30;  // EVP counts in int
-  for (std::size_t done = 0; done < in.size(); done += kChunk) {
-    const std::size_t n = std::min(kChunk, in.size() - done);
-    int len = 0;
-    if (EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data() + done), &len,
-                          reinterpret_cast<const unsigned char*>(in.data() + done),
-                          static_cast<int>(n)) != 1 ||
-        static_cast<std::size_t>(len) != n)
-      return false;
-  }
-  return true;
+  out.clear();
+  return aes_cbc_decrypt(as_chars(key), as_chars(p.iv), in, out);
 }
 
 // The password as 7-Zip hashes it: UTF-16LE, invalid UTF-8 as U+FFFD.

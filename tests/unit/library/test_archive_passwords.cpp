@@ -2,17 +2,23 @@
 // written in the message is opened with it. Candidates read out of text
 // (archive::password_candidates), the reader trying them (libarchive's ZipCrypto and WinZip AES
 // reference zips with the passwords its test suite documents, zips encrypted here with
-// libarchive's writer; libarchive's 7zAES samples and 7z archives made with 7-Zip, decrypted
-// through a plain copy), the object tree gathering the message's text, and the anti-virus
-// verdict on the EICAR test file in a password zip and in a 7z whose header is encrypted.
+// libarchive's writer; libarchive's 7zAES samples and 7z archives made with 7-Zip, libarchive's
+// RAR 4 and RAR 5 samples, all decrypted into plain copies, and the decryptions themselves
+// against hostile work factors, cuts and damage), the object tree gathering the message's text,
+// and the anti-virus verdict on the EICAR test file in a password zip and in a 7z whose header
+// is encrypted.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "archive/decrypt.hpp"
+#include "archive/rar5_blocks.hpp"
 #include "ksmg/antivirus.hpp"
 #include "ksmg/archive.hpp"
 #include "ksmg/mime.hpp"
@@ -29,7 +35,10 @@ using ksmg::archive::Budget;
 using ksmg::archive::Contents;
 using ksmg::archive::password_candidates;
 using ksmg::archive::detail::decrypt_7z;
+using ksmg::archive::detail::Decrypted;
 using ksmg::archive::detail::Decryption;
+using Rar5Header = ksmg::archive::detail::rar5::Header;
+using Rar5Record = ksmg::archive::detail::rar5::Record;
 using ksmg::objects::Flag;
 using ksmg::objects::Object;
 using ksmg::objects::ObjectTree;
@@ -365,6 +374,366 @@ TEST(ArchivePasswords, HostileSevenZipStopsQuickly) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// RAR: decrypted into a plain copy (detail::decrypt_rar) that libarchive reads
+//
+// Oracles: libarchive's test_read_format_rar_encryption.c (the rar4/rar5 samples hold a.txt to
+// d.txt, each "This is from <name>"; without solid compression or header encryption a.txt and
+// c.txt are plain, b.txt is under "password", d.txt under "password2"), its
+// test_read_format_rar_encryption_partially.c (bar.txt there is plain: "data of bar.txt\n",
+// 16 bytes, like foo.txt), and libarchive's own CRC32 check of every member it decompresses
+// from a copy (RAR 4 stores the CRC32 of the plain data, RAR 5 too unless it is keyed).
+
+using Expected = std::vector<std::pair<std::string, std::string>>;
+
+Expected from_names(std::initializer_list<const char*> names) {
+  Expected e;
+  for (const char* n : names) e.emplace_back(n, std::string("This is from ") + n);
+  return e;
+}
+const Expected kAbcd = from_names({"a.txt", "b.txt", "c.txt", "d.txt"});
+const Expected kFooBar{{"foo.txt", "data of foo.txt\n"}, {"bar.txt", "data of bar.txt\n"}};
+
+void expect_members(const Contents& c, const Expected& want, const std::string& what) {
+  ASSERT_EQ(c.members.size(), want.size()) << what;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(c.members[i].name, want[i].first) << what;
+    EXPECT_EQ(c.members[i].data, want[i].second) << what << " " << want[i].first;
+    EXPECT_FALSE(c.members[i].encrypted) << what << " " << want[i].first;
+    EXPECT_FALSE(c.members[i].corrupted) << what << " " << want[i].first;
+  }
+}
+
+// The members of `c` that were read (not encrypted) are the expected ones, byte for byte; the
+// encrypted ones gave nothing.
+void expect_nothing_but(const Contents& c, const Expected& want, const std::string& what) {
+  for (const auto& m : c.members) {
+    if (m.encrypted) {
+      EXPECT_TRUE(m.data.empty()) << what << " " << m.name;
+      continue;
+    }
+    const auto it =
+        std::find_if(want.begin(), want.end(), [&](const auto& w) { return w.first == m.name; });
+    ASSERT_NE(it, want.end()) << what << ": " << m.name;
+    if (!m.corrupted) {
+      EXPECT_EQ(m.data, it->second) << what << " " << m.name;
+    }
+  }
+}
+
+const std::string kLongPassword = "hashcatrockshashcatrockshashcatrocks";
+const std::filesystem::path kLongPasswordRar =
+    ksmg::test::data_dir() / "archives" / "hashcat" / "rar3_hp_password_of_36_characters.rar";
+
+TEST(ArchivePasswords, RarReferenceArchivesOpenWithTheirPasswords) {
+  struct Case {
+    std::filesystem::path file;
+    std::string password;
+    Expected members;
+  };
+  const std::vector<Case> cases{
+      {kLibarchive / "test_read_format_rar_encryption_data.rar", "12345678", kFooBar},
+      {kLibarchive / "test_read_format_rar_encryption_header.rar", "12345678", kFooBar},
+      {kLibarchive / "test_read_format_rar_encryption_partially.rar", "12345678", kFooBar},
+      {kLibarchive / "test_read_format_rar4_encrypted_filenames.rar", "password", kAbcd},
+      {kLibarchive / "test_read_format_rar5_encrypted_filenames.rar", "password", kAbcd},
+      {kLibarchive / "test_read_format_rar5_solid_encrypted.rar", "password", kAbcd},
+      {kLibarchive / "test_read_format_rar5_solid_encrypted_filenames.rar", "password", kAbcd},
+      // RAR 3's SHA-1 quirk, which only passwords of 29 characters or more meet.
+      {kLongPasswordRar, kLongPassword, {{"a.txt", "hashcat rocks\n"}}},
+  };
+  for (const Case& k : cases) {
+    const std::string what = k.file.filename().string();
+    const std::string data = read_file(k.file);
+    ASSERT_FALSE(data.empty()) << what;
+    const Contents c = unpack_with(data, {"wrong", "Password", k.password, "later"});
+    EXPECT_EQ(c.password, k.password) << what;
+    EXPECT_FALSE(c.encrypted) << what;
+    EXPECT_FALSE(c.corrupted) << what << ": " << c.error;
+    expect_members(c, k.members, what);
+    // None right: encrypted as before; only what was never encrypted is read.
+    const Contents wrong = unpack_with(data, {"wrong", "Password", k.password.substr(1)});
+    EXPECT_TRUE(wrong.encrypted) << what;
+    EXPECT_TRUE(wrong.password.empty()) << what;
+    expect_nothing_but(wrong, k.members, what);
+  }
+  // The one plain member of the partly encrypted sample is read either way.
+  const Contents partly = unpack_with(
+      read_file(kLibarchive / "test_read_format_rar_encryption_partially.rar"), {"wrong"});
+  ASSERT_EQ(partly.members.size(), 2u);
+  EXPECT_TRUE(partly.members[0].encrypted);
+  EXPECT_EQ(partly.members[1].data, "data of bar.txt\n");
+}
+
+TEST(ArchivePasswords, RarEntriesUnderTwoPasswordsOpenWhenBothAreCandidates) {
+  const std::string rar5 = read_file(kLibarchive / "test_read_format_rar5_encrypted.rar");
+  // One of the two: as a zip whose entries need two passwords, the archive stays encrypted and
+  // only its plain members are read (RAR 5's check values tell each file's password apart).
+  for (const std::string one : {"password", "password2"}) {
+    const Contents c = unpack_with(rar5, {"wrong", one});
+    EXPECT_TRUE(c.encrypted) << one;
+    EXPECT_TRUE(c.password.empty()) << one;
+    ASSERT_EQ(c.members.size(), 4u) << one;
+    EXPECT_EQ(c.members[0].data, "This is from a.txt");
+    EXPECT_EQ(c.members[2].data, "This is from c.txt");
+    EXPECT_TRUE(c.members[1].encrypted && c.members[1].data.empty()) << one;
+    EXPECT_TRUE(c.members[3].encrypted && c.members[3].data.empty()) << one;
+  }
+  // Both, in either order: each decrypts its own files in the copy the other left.
+  const Contents both = unpack_with(rar5, {"wrong", "password2", "nope", "password"});
+  EXPECT_FALSE(both.encrypted);
+  EXPECT_EQ(both.password, "password2\npassword");
+  expect_members(both, kAbcd, "rar5 password2, password");
+  EXPECT_EQ(unpack_with(rar5, {"password", "password2"}).password, "password\npassword2");
+
+  // RAR 4 has no password check: each password decrypts both b.txt and d.txt (compressed), and
+  // libarchive's CRC check fails on the one it is wrong for. So the archive stays encrypted,
+  // nothing garbled read, even with both.
+  const std::string rar4 = read_file(kLibarchive / "test_read_format_rar4_encrypted.rar");
+  const Contents c4 = unpack_with(rar4, {"password", "password2"});
+  EXPECT_TRUE(c4.encrypted);
+  EXPECT_FALSE(c4.corrupted);
+  EXPECT_TRUE(c4.password.empty());
+  expect_nothing_but(c4, kAbcd, "rar4 password, password2");
+  ASSERT_EQ(c4.members.size(), 4u);
+  EXPECT_TRUE(c4.members[1].encrypted && c4.members[3].encrypted);
+}
+
+TEST(ArchivePasswords, Rar4SolidArchivesOpenAsFarAsLibarchiveReadsThem) {
+  // libarchive 3.6 reads the first file of a solid RAR 4 archive and then stops ("RAR solid
+  // archive support unavailable"), plain or not; the copy reads the same.
+  const Contents solid = unpack_with(
+      read_file(kLibarchive / "test_read_format_rar4_solid_encrypted.rar"), {"wrong", "password"});
+  EXPECT_EQ(solid.password, "password");
+  EXPECT_TRUE(solid.corrupted);
+  ASSERT_EQ(solid.members.size(), 1u);
+  EXPECT_EQ(solid.members[0].data, "This is from a.txt");
+  // With encrypted headers, the reading without a password shows no damage (it reads nothing),
+  // so the copy's is new: the archive stays encrypted, though the copy itself is sound.
+  const std::string hp =
+      read_file(kLibarchive / "test_read_format_rar4_solid_encrypted_filenames.rar");
+  EXPECT_TRUE(unpack_with(hp, {"password"}).encrypted);
+  Budget b({});
+  const Decrypted d = ksmg::archive::detail::decrypt_rar(hp, "password", b);
+  ASSERT_EQ(d.status, Decryption::opened);
+  const Contents copy = ksmg::archive::unpack_archive(d.archive, b);
+  ASSERT_FALSE(copy.members.empty());
+  EXPECT_EQ(copy.members[0].data, "This is from a.txt");
+}
+
+// ---------------------------------------------------------------------------------------------
+// RAR: the decryption itself
+
+Decrypted decrypt(const std::string& data, const std::string& password,
+                  const ScanLimits& limits = {}) {
+  Budget b(limits);
+  return ksmg::archive::detail::decrypt_rar(data, password, b);
+}
+
+// The header of the first RAR 5 file block (plain headers) that carries an encryption record,
+// and the record.
+struct Rar5Spot {
+  Rar5Header header;
+  Rar5Record record;
+};
+Rar5Spot first_encrypted_file(const std::string& d) {
+  std::size_t pos = ksmg::archive::detail::rar5::kSignature.size();
+  for (int blocks = 0; blocks < 16; ++blocks) {
+    const auto h = ksmg::archive::detail::rar5::parse_header(d, pos);
+    if (!h) break;
+    std::size_t q = h->extra;
+    Rar5Record r;
+    while (h->type == ksmg::archive::detail::rar5::kFileBlock &&
+           ksmg::archive::detail::rar5::next_record(d, q, h->end, r))
+      if (r.type == ksmg::archive::detail::rar5::kCryptRecord) return {*h, r};
+    pos = h->end + h->data_size;
+  }
+  ADD_FAILURE() << "no encrypted file";
+  return {};
+}
+// Its stored CRC32 made right again after a change.
+void reseal(std::string& d, const Rar5Header& h) {
+  const std::uint32_t crc = ksmg::archive::detail::rar5::header_crc(d, h);
+  for (unsigned i = 0; i < 4; ++i) d[h.size_field - 4 + i] = static_cast<char>(crc >> (8 * i));
+}
+// The record's offsets: version, flags, log2 of the iterations, salt, IV, check value.
+constexpr std::size_t kKdfAt = 2;
+constexpr std::size_t kCheckSumAt = 3 + 16 + 16 + 8;
+
+TEST(RarDecryption, WrongPasswordsAreToldApart) {
+  const std::string rar5_hp =
+      read_file(kLibarchive / "test_read_format_rar5_encrypted_filenames.rar");
+  const std::string rar5 = read_file(kLibarchive / "test_read_format_rar5_encrypted.rar");
+  const std::string rar4_hp = read_file(kLibarchive / "test_read_format_rar_encryption_header.rar");
+  const std::string rar4 = read_file(kLibarchive / "test_read_format_rar_encryption_data.rar");
+  // RAR 5: the password check values of the archive encryption header and the file records.
+  EXPECT_EQ(decrypt(rar5_hp, "wrong").status, Decryption::wrong_password);
+  EXPECT_EQ(decrypt(rar5, "wrong").status, Decryption::wrong_password);
+  // RAR 4 with encrypted headers: their CRCs.
+  EXPECT_EQ(decrypt(rar4_hp, "wrong").status, Decryption::wrong_password);
+  // RAR 4 compressed data has no check: the copy is made, and libarchive's CRC32 check of the
+  // member makes its reading corrupted (which the password loop takes for a wrong password).
+  const Decrypted garbled = decrypt(rar4, "wrong");
+  ASSERT_EQ(garbled.status, Decryption::opened);
+  Budget b({});
+  const Contents read = ksmg::archive::unpack_archive(garbled.archive, b);
+  EXPECT_TRUE(read.corrupted);
+  EXPECT_FALSE(read.encrypted);
+  ASSERT_FALSE(read.members.empty());
+  EXPECT_TRUE(read.members[0].corrupted);
+  // A candidate that is not UTF-8 is no RAR password; what is not RAR has nothing to decrypt.
+  EXPECT_EQ(decrypt(rar5, "pass\xFFword").status, Decryption::wrong_password);
+  EXPECT_EQ(decrypt("Rar! but not an archive", "password").status, Decryption::unsupported);
+  // The copy never holds more than the archive.
+  for (const std::string* d : {&rar5_hp, &rar5, &rar4_hp, &rar4}) {
+    const Decrypted ok = decrypt(*d, d == &rar5_hp || d == &rar5 ? "password" : "12345678");
+    EXPECT_EQ(ok.status, Decryption::opened);
+    EXPECT_LE(ok.archive.size(), d->size());
+  }
+}
+
+TEST(RarDecryption, KeyedChecksumsAreDroppedAndNeedAPasswordCheck) {
+  // b.txt's record in the RAR 5 sample asks for keyed (MAC) checksums: libarchive would reject
+  // its stored CRC32, so the copy goes without it, and the password check vouches for the data.
+  std::string rar5 = read_file(kLibarchive / "test_read_format_rar5_encrypted.rar");
+  const Rar5Spot b = first_encrypted_file(rar5);
+  EXPECT_EQ(static_cast<unsigned char>(rar5[b.record.fields + 1]) & 0x02, 0x02);
+  const Contents c = unpack_with(rar5, {"password", "password2"});
+  expect_members(c, kAbcd, "rar5 MAC");
+  // With its check value's own checksum broken, nothing tells a wrong password from the right
+  // one: unsupported, and the archive stays encrypted.
+  rar5[b.record.fields + kCheckSumAt] ^= 1;
+  reseal(rar5, b.header);
+  EXPECT_EQ(decrypt(rar5, "password").status, Decryption::unsupported);
+  EXPECT_TRUE(unpack_with(rar5, {"password"}).encrypted);
+}
+
+TEST(RarDecryption, HostileWorkFactorsStopQuickly) {
+  using Clock = std::chrono::steady_clock;
+  // A file record asking for 2^60 iterations (RAR refuses more than 2^24): refused at once.
+  std::string file_kdf = read_file(kLibarchive / "test_read_format_rar5_encrypted.rar");
+  const Rar5Spot b = first_encrypted_file(file_kdf);
+  file_kdf[b.record.fields + kKdfAt] = 60;
+  reseal(file_kdf, b.header);
+  const auto t0 = Clock::now();
+  EXPECT_EQ(decrypt(file_kdf, "password").status, Decryption::unsupported);
+  EXPECT_TRUE(unpack_with(file_kdf, {"password"}).encrypted);
+  // The same in the archive encryption header (version, flags, log2 count).
+  std::string header_kdf = read_file(kLibarchive / "test_read_format_rar5_encrypted_filenames.rar");
+  const auto h = ksmg::archive::detail::rar5::parse_header(header_kdf, 8);
+  ASSERT_TRUE(h && h->type == ksmg::archive::detail::rar5::kEncryptionBlock);
+  header_kdf[h->fields + kKdfAt] = 60;
+  reseal(header_kdf, *h);
+  EXPECT_EQ(decrypt(header_kdf, "password").status, Decryption::unsupported);
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(1));
+  // 2^24, which RAR allows (seconds of work), under a 50 ms budget: out of time, promptly.
+  header_kdf[h->fields + kKdfAt] = 24;
+  reseal(header_kdf, *h);
+  ScanLimits quick;
+  quick.max_unpack_cpu_ms = 50;
+  const auto t1 = Clock::now();
+  EXPECT_EQ(decrypt(header_kdf, "password", quick).status, Decryption::out_of_time);
+  const Contents c = unpack_with(header_kdf, {"password"}, quick);
+  EXPECT_TRUE(c.encrypted);
+  EXPECT_TRUE(c.limits.has(Limit::unpack_time));
+  EXPECT_LT(Clock::now() - t1, std::chrono::seconds(2));
+}
+
+TEST(RarDecryption, OldCiphersAndSplitFilesAreUnsupported) {
+  // RAR 4: b.txt's header (its name 32 bytes in) made a RAR 2.0 file (version 20, whose cipher
+  // is not AES), then a file continued in the next volume; its CRC16 made right each time.
+  const std::string rar4 = read_file(kLibarchive / "test_read_format_rar4_encrypted.rar");
+  const std::size_t b = rar4.find("b.txt") - 32;
+  const auto reseal4 = [&](std::string& d) {
+    const std::size_t size = static_cast<unsigned char>(d[b + 5]);
+    const auto crc = static_cast<std::uint32_t>(
+        crc32(0, reinterpret_cast<const Bytef*>(d.data() + b + 2), static_cast<uInt>(size - 2)));
+    d[b] = static_cast<char>(crc & 0xFF);
+    d[b + 1] = static_cast<char>((crc >> 8) & 0xFF);
+  };
+  std::string old = rar4;
+  old[b + 24] = 20;
+  reseal4(old);
+  EXPECT_EQ(decrypt(old, "password").status, Decryption::unsupported);
+  std::string split4 = rar4;
+  split4[b + 3] = static_cast<char>(split4[b + 3] | 0x02);
+  reseal4(split4);
+  EXPECT_EQ(decrypt(split4, "password").status, Decryption::unsupported);
+  // RAR 5: b.txt's header flags (after its one-byte size and type) with "continued in the next
+  // volume".
+  std::string split5 = read_file(kLibarchive / "test_read_format_rar5_encrypted.rar");
+  const Rar5Spot spot = first_encrypted_file(split5);
+  split5[spot.header.size_field + 2] = static_cast<char>(split5[spot.header.size_field + 2] | 0x10);
+  reseal(split5, spot.header);
+  EXPECT_EQ(decrypt(split5, "password").status, Decryption::unsupported);
+  EXPECT_TRUE(unpack_with(split5, {"password", "password2"}).encrypted);
+}
+
+TEST(RarDecryption, TruncatedArchivesGiveNothingGarbled) {
+  struct Case {
+    std::filesystem::path file;
+    std::string password;
+    Expected members;
+    std::size_t step;
+  };
+  for (const Case& k :
+       {Case{kLibarchive / "test_read_format_rar_encryption_header.rar", "12345678", kFooBar, 7},
+        Case{kLibarchive / "test_read_format_rar4_encrypted_filenames.rar", "password", kAbcd, 13},
+        Case{kLibarchive / "test_read_format_rar5_encrypted_filenames.rar", "password", kAbcd, 17},
+        Case{kLibarchive / "test_read_format_rar5_encrypted.rar", "password", kAbcd, 11}}) {
+    const std::string data = read_file(k.file);
+    for (std::size_t len = 1; len < data.size(); len += k.step) {
+      const std::string what = k.file.filename().string() + " cut at " + std::to_string(len);
+      const Contents c = unpack_with(data.substr(0, len), {"wrong", k.password});
+      expect_nothing_but(c, k.members, what);
+    }
+  }
+}
+
+TEST(RarDecryption, DamagedHeadersStayDamagedInTheCopy) {
+  // RAR 4, plain headers: b.txt's header CRC broken. The copy rewrites that header (flags, salt
+  // gone) and keeps the CRC wrong: libarchive sees the damage it sees in the original.
+  std::string rar4 = read_file(kLibarchive / "test_read_format_rar4_encrypted.rar");
+  const std::size_t b = rar4.find("b.txt") - 32;
+  ASSERT_EQ(static_cast<unsigned char>(rar4[b + 2]), 0x74);
+  rar4[b] ^= 1;
+  const Contents plain = unpack_with(rar4, {});
+  EXPECT_TRUE(plain.corrupted);
+  const Decrypted d = decrypt(rar4, "password");
+  ASSERT_EQ(d.status, Decryption::opened);
+  Budget budget({});
+  const Contents copy = ksmg::archive::unpack_archive(d.archive, budget);
+  EXPECT_TRUE(copy.corrupted);
+  EXPECT_EQ(copy.error, plain.error);
+  // RAR 5, plain headers: the same.
+  std::string rar5 = read_file(kLibarchive / "test_read_format_rar5_encrypted.rar");
+  const Rar5Spot spot = first_encrypted_file(rar5);
+  rar5[spot.header.size_field - 4] ^= 1;
+  const Decrypted d5 = decrypt(rar5, "password");
+  ASSERT_EQ(d5.status, Decryption::opened);
+  Budget budget5({});
+  EXPECT_TRUE(ksmg::archive::unpack_archive(d5.archive, budget5).corrupted);
+  EXPECT_TRUE(unpack_with(rar5, {"password"}).corrupted);
+  // Encrypted headers: a changed byte in the last AES block of a header garbles that block only,
+  // and the header's CRC fails, which is all RAR 4 has to tell a wrong password by: wrong for
+  // every candidate, in the first header (foo.txt's: 8 bytes of salt, 48 encrypted, after the
+  // marker and the main header) as in the next (bar.txt's, after foo.txt's 32 bytes of data).
+  const std::string rar4_hp = read_file(kLibarchive / "test_read_format_rar_encryption_header.rar");
+  for (const std::size_t at : {20 + 8 + 47, 20 + 8 + 48 + 32 + 8 + 47}) {
+    std::string damaged = rar4_hp;
+    damaged[at] ^= 1;
+    EXPECT_EQ(decrypt(damaged, "12345678").status, Decryption::wrong_password) << at;
+  }
+  // RAR 5's check value vouches for the password; the damaged header ends the copy there.
+  std::string rar5_hp = read_file(kLibarchive / "test_read_format_rar5_encrypted_filenames.rar");
+  rar5_hp[rar5_hp.size() - 3] ^= 1;  // in the end-of-archive header
+  const Decrypted d5hp = decrypt(rar5_hp, "password");
+  ASSERT_EQ(d5hp.status, Decryption::opened);
+  Budget budget5hp({});
+  const Contents cut = ksmg::archive::unpack_archive(d5hp.archive, budget5hp);
+  expect_nothing_but(cut, kAbcd, "rar5 -hp damaged end");
+}
+
+// ---------------------------------------------------------------------------------------------
 // The object tree and the anti-virus verdict
 
 // A mail with `body` as its text and `zip` attached as "files.zip" (binary transfer encoding).
@@ -416,6 +785,38 @@ TEST(ObjectTreePasswords, PasswordInBodySubjectOrFileNameOpensTheZip) {
   ASSERT_NE(z, nullptr);
   EXPECT_TRUE(z->password.empty());
   EXPECT_TRUE(z->flags.has(Flag::encrypted));
+}
+
+TEST(ObjectTreePasswords, PasswordInTheBodyOpensARar) {
+  struct Case {
+    std::string file, password;
+    Expected members;
+  };
+  for (const Case& k : {Case{"test_read_format_rar5_encrypted_filenames.rar", "password", kAbcd},
+                        Case{"test_read_format_rar_encryption_header.rar", "12345678", kFooBar}}) {
+    const std::string rar = read_file(kLibarchive / k.file);
+    const std::string raw = mail_with_zip("documents", "Hello,\r\nPassword: " + k.password + "\r\n",
+                                          rar, "documents.rar", "application/vnd.rar");
+    const ksmg::mime::Message m = ksmg::mime::Message::parse(raw);
+    const ObjectTree t = ObjectTree::of_message(m);
+    const Object* r = find_path_end(t, "documents.rar");
+    ASSERT_NE(r, nullptr) << k.file;
+    EXPECT_EQ(r->password, k.password) << k.file;
+    EXPECT_FALSE(r->flags.has(Flag::encrypted)) << k.file;
+    for (const auto& [name, content] : k.members) {
+      const Object* member = find_path_end(t, "documents.rar/" + name);
+      ASSERT_NE(member, nullptr) << k.file << " " << name;
+      EXPECT_EQ(member->data, content) << k.file << " " << name;
+    }
+    // Without the password in the message: encrypted, as before.
+    const std::string without = mail_with_zip("documents", "Hello", rar, "documents.rar");
+    const ksmg::mime::Message closed = ksmg::mime::Message::parse(without);
+    const ObjectTree u = ObjectTree::of_message(closed);
+    const Object* e = find_path_end(u, "documents.rar");
+    ASSERT_NE(e, nullptr) << k.file;
+    EXPECT_TRUE(e->flags.has(Flag::encrypted)) << k.file;
+    EXPECT_TRUE(e->password.empty()) << k.file;
+  }
 }
 
 // The anti-virus database of tests/data/av/eicar (the EICAR test file's signature).

@@ -14,6 +14,10 @@ namespace ksmg::core {
 constexpr bool is_wsp(char c) noexcept { return c == ' ' || c == '\t'; }
 constexpr bool is_lwsp(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_alpha(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+constexpr bool is_alnum(char c) noexcept { return is_alpha(c) || is_digit(c); }
 constexpr char to_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
 constexpr bool is_8bit(char c) noexcept { return static_cast<unsigned char>(c) >= 0x80; }
 

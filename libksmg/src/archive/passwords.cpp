@@ -54,9 +54,7 @@ constexpr std::array<Quotes, 7> kQuotes{{{"\"", "\""},
                                          {"\u00AB", "\u00BB"},
                                          {"\u300C", "\u300D"}}};
 
-constexpr bool is_alnum(char c) noexcept {
-  return core::is_digit(c) || (core::to_lower(c) >= 'a' && core::to_lower(c) <= 'z');
-}
+using core::is_alnum;
 
 // Separators between a keyword and its value: blanks, ':', '=', '-', '_', '>', and the
 // full-width colon and dashes that some keyboards type.

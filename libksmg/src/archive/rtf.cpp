@@ -37,9 +37,7 @@ constexpr std::uint16_t kPackageSignature = 0x0002;
 // Document bytes scanned between two reads of the CPU clock.
 constexpr std::size_t kTimeCheckBytes = 64u << 10;
 
-constexpr bool is_alpha(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+using core::is_alpha;
 
 using detail::Cursor;
 

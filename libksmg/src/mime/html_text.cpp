@@ -130,9 +130,7 @@ constexpr auto kClass = [] {
   return t;
 }();
 
-constexpr bool is_alpha(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+using core::is_alpha;
 constexpr bool is_html_space(char c) noexcept {
   return kClass[static_cast<unsigned char>(c)] == kSpace;
 }

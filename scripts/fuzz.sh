@@ -16,7 +16,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 harnesses=(fuzz_message fuzz_objects fuzz_smtp fuzz_milter
            fuzz_archive fuzz_7z_decrypt fuzz_rar_decrypt fuzz_tnef fuzz_rtf fuzz_pdf
            fuzz_html_data fuzz_filetype
-           fuzz_mime_fields fuzz_mime_decode fuzz_mbox fuzz_config fuzz_expression)
+           fuzz_mime_fields fuzz_mime_decode fuzz_mbox fuzz_config fuzz_expression
+           fuzz_dns_zone)
 
 # The test material of the given file name patterns, wherever it lies (the corpora left out).
 named() {
@@ -51,6 +52,8 @@ seeds_of() {
     fuzz_config) named '*.toml' ;;
     # Dictionaries, and the configurations whose expressions name them.
     fuzz_expression) named '*.dict' '*.toml' ;;
+    # Master files: the test zones and the harness's corpus.
+    fuzz_dns_zone) echo tests/data/dns ;;
     *) echo "fuzz.sh: unknown harness $1 (${harnesses[*]})" >&2; return 1 ;;
   esac
 }

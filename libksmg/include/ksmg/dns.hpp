@@ -147,9 +147,8 @@ class StaticResolver final : public Resolver {
                                std::chrono::steady_clock::time_point deadline) override;
 
  private:
+  // The master-file reader fills the zone itself, to name the reason a record is refused.
   friend class MasterFileReader;
-  // Marks a name as existing without records (an SOA or NS owner in a master file).
-  bool add_existing(std::string_view name);
   struct Zone;
   std::unique_ptr<Zone> zone_;
 };

@@ -67,6 +67,14 @@ struct ScanLimits {
   // Thread CPU time for the anti-virus scan of one message. When it runs out, the files inside
   // the object in hand and the objects after it are not scanned (av_time).
   std::size_t max_av_message_cpu_ms = 20000;
+
+  // DNS, per message, every module's lookups together (sender authentication, DNS lists): the
+  // queries sent (dns_lookups); SPF alone may take 1 + 10 terms + 10 names for each of them
+  // (RFC 7208 4.6.4), DKIM keys, DMARC and the lists come on top.
+  std::size_t max_dns_lookups = 256;
+  // Wall time from the message's first query; the lookups still to ask then answer as timed
+  // out (dns_time). RFC 7208 4.6.4 asks SPF to allow at least 20 seconds.
+  std::size_t max_dns_ms = 20000;
 };
 
 // Which limit was crossed; a bit set, so one object can carry several.
@@ -89,6 +97,8 @@ enum class Limit : std::uint32_t {
   av_files = 1u << 15,
   av_time = 1u << 16,
   password_candidates = 1u << 17,
+  dns_lookups = 1u << 18,
+  dns_time = 1u << 19,
 };
 
 class LimitSet {
@@ -115,6 +125,7 @@ inline constexpr Limit kAllLimits[] = {
     Limit::unpack_time,     Limit::av_scan_size,
     Limit::av_recursion,    Limit::av_files,
     Limit::av_time,         Limit::password_candidates,
+    Limit::dns_lookups,     Limit::dns_time,
 };
 
 // Position of a limit in kAllLimits (its bit number), for tables indexed by limit.

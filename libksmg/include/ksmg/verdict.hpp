@@ -118,8 +118,9 @@ class ActionTable {
   // subject tag, errors deferred (the sender retries; nothing is lost), content filter hits
   // rejected. What a limit left unread is never delivered as it is: a structure no honest
   // sender writes (kStructureLimits) is rejected, a message too big to read whole
-  // (kVolumeLimits) is held in quarantine; what could not be scanned for another reason is
-  // delivered with a warning and backed up.
+  // (kVolumeLimits) is held in quarantine, one whose DNS budget ran out (kLookupLimits) is
+  // delivered; what could not be scanned for another reason is delivered with a warning and
+  // backed up.
   [[nodiscard]] static ActionTable defaults();
 
   void set(Module m, Status s, Decision d);
@@ -150,6 +151,11 @@ inline constexpr Limit kVolumeLimits[] = {
     Limit::member_size,  Limit::unpack_time,  Limit::av_scan_size,        Limit::av_recursion,
     Limit::av_files,     Limit::av_time,      Limit::password_candidates,
 };
+// The message's DNS budget (lookups, time): crossing it leaves no content unread, only the checks
+// that ask DNS (sender authentication, DNS lists) without an answer, which they report as a
+// temporary error of their own (SPF temperror). It delivers with nothing added: a slow or
+// unreachable DNS server must not hold or bounce mail that was otherwise scanned whole.
+inline constexpr Limit kLookupLimits[] = {Limit::dns_lookups, Limit::dns_time};
 
 struct Verdict {
   std::vector<ModuleResult> modules;  // in the order they ran

@@ -106,6 +106,10 @@ std::string_view to_string(Limit l) noexcept {
       return "av_time";
     case Limit::password_candidates:
       return "password_candidates";
+    case Limit::dns_lookups:
+      return "dns_lookups";
+    case Limit::dns_time:
+      return "dns_time";
   }
   return "unknown_limit";
 }

@@ -28,7 +28,7 @@ struct LimitKey {
   bool bytes;  // accepts "64M"-style sizes
 };
 
-constexpr std::array<LimitKey, 22> kLimitKeys{{
+constexpr std::array<LimitKey, 24> kLimitKeys{{
     {"max_message_bytes", &ScanLimits::max_message_bytes, true},
     {"max_header_line_bytes", &ScanLimits::max_header_line_bytes, true},
     {"max_header_fields", &ScanLimits::max_header_fields, false},
@@ -51,6 +51,8 @@ constexpr std::array<LimitKey, 22> kLimitKeys{{
     {"max_av_files", &ScanLimits::max_av_files, false},
     {"max_av_object_ms", &ScanLimits::max_av_object_ms, false},
     {"max_av_message_cpu_ms", &ScanLimits::max_av_message_cpu_ms, false},
+    {"max_dns_lookups", &ScanLimits::max_dns_lookups, false},
+    {"max_dns_ms", &ScanLimits::max_dns_ms, false},
 }};
 
 constexpr std::array<std::pair<std::string_view, bool ModuleSwitches::*>, 5> kModuleKeys{{

@@ -153,6 +153,7 @@ ActionTable ActionTable::defaults() {
   Extras hold = keep;
   hold.quarantine = true;
   for (const Limit l : kVolumeLimits) t.set(l, {Action::deliver, hold});
+  for (const Limit l : kLookupLimits) t.set(l, {Action::deliver, {}});
   t.set(Module::antivirus, Status::error, {Action::tempfail, {}});
   t.set(Module::content_filter, Status::triggered, {Action::reject, keep});
   t.set(Module::content_filter, Status::error, {Action::tempfail, {}});

@@ -51,6 +51,8 @@ TEST(Policy, ExampleFileIsTheDefaults) {
   EXPECT_EQ(c.limits.max_av_files, d.max_av_files);
   EXPECT_EQ(c.limits.max_av_object_ms, d.max_av_object_ms);
   EXPECT_EQ(c.limits.max_av_message_cpu_ms, d.max_av_message_cpu_ms);
+  EXPECT_EQ(c.limits.max_dns_lookups, d.max_dns_lookups);
+  EXPECT_EQ(c.limits.max_dns_ms, d.max_dns_ms);
   EXPECT_TRUE(c.antivirus == ksmg::av::Settings{});
   const auto defaults = ksmg::verdict::ActionTable::defaults();
   for (Module m : ksmg::verdict::kAllModules) {
@@ -80,12 +82,14 @@ TEST(Policy, LimitActionsAreReadByName) {
 [actions.limits]
 header_fields = "deliver"
 archive_members = { action = "reject", notify_admin = true }
+dns_time = "tempfail"
 )",
                            "t.toml", c, e))
       << e.to_string();
   EXPECT_EQ(c.actions.get(ksmg::Limit::header_fields)->action, Action::deliver);
   EXPECT_EQ(c.actions.get(ksmg::Limit::archive_members)->action, Action::reject);
   EXPECT_TRUE(c.actions.get(ksmg::Limit::archive_members)->extras.notify_admin);
+  EXPECT_EQ(c.actions.get(ksmg::Limit::dns_time)->action, Action::tempfail);
   // Untouched limits keep their defaults.
   EXPECT_EQ(c.actions.get(ksmg::Limit::content_params)->action, Action::reject);
 
@@ -101,6 +105,8 @@ TEST(Policy, ValuesAreRead) {
 [limits]
 max_member_bytes = "8M"
 max_archive_depth = 3
+max_dns_lookups = 30
+max_dns_ms = 5000
 [modules]
 antispam = false
 [actions.antivirus]
@@ -116,6 +122,8 @@ file = "dict/secret.txt"
       << e.to_string();
   EXPECT_EQ(c.limits.max_member_bytes, 8u << 20);
   EXPECT_EQ(c.limits.max_archive_depth, 3u);
+  EXPECT_EQ(c.limits.max_dns_lookups, 30u);
+  EXPECT_EQ(c.limits.max_dns_ms, 5000u);
   EXPECT_FALSE(c.modules.enabled(Module::antispam));
   EXPECT_TRUE(c.modules.enabled(Module::antivirus));
   EXPECT_EQ(c.actions.get(Module::antivirus, Status::encrypted).action, Action::discard);
@@ -126,7 +134,7 @@ file = "dict/secret.txt"
   ASSERT_EQ(c.dictionaries.size(), 1u);
   EXPECT_EQ(c.dictionaries[0].name, "secret");
   EXPECT_EQ(c.dictionaries[0].file, "/etc/ksmg/dict/secret.txt");
-  EXPECT_EQ(c.dictionaries[0].line, 14u);  // its file key (the raw string starts with a line break)
+  EXPECT_EQ(c.dictionaries[0].line, 16u);  // its file key (the raw string starts with a line break)
 }
 
 TEST(Policy, MistakesNameLineAndKey) {

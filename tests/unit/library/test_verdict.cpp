@@ -4,6 +4,7 @@
 // replies both front-ends give for a refused message or a failure to carry out a verdict.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -155,6 +156,26 @@ TEST(VerdictLimits, VolumeKeepsTheOriginalInQuarantine) {
     EXPECT_EQ(v.action, Action::deliver) << ksmg::to_string(l);
     EXPECT_TRUE(v.extras.quarantine) << ksmg::to_string(l);
     EXPECT_TRUE(v.extras.backup) << ksmg::to_string(l);
+  }
+}
+
+TEST(VerdictLimits, ASpentDnsBudgetDeliversWithNothingAdded) {
+  for (const ksmg::Limit l : kLookupLimits) {
+    const Verdict v = aggregate({cut_by({l})}, ActionTable::defaults());
+    EXPECT_EQ(v.action, Action::deliver) << ksmg::to_string(l);
+    EXPECT_FALSE(v.extras.quarantine || v.extras.backup || v.extras.add_warning)
+        << ksmg::to_string(l);
+  }
+}
+
+TEST(VerdictLimits, EveryLimitIsInOneDefaultList) {
+  for (const ksmg::Limit l : ksmg::kAllLimits) {
+    const auto in = [l](const auto& list) {
+      return std::count(std::begin(list), std::end(list), l);
+    };
+    EXPECT_EQ(in(kStructureLimits) + in(kVolumeLimits) + in(kLookupLimits), 1)
+        << ksmg::to_string(l);
+    EXPECT_EQ(ksmg::limit_from_string(ksmg::to_string(l)), l);
   }
 }
 

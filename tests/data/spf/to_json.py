@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """to_json.py — converts the openspf suites (rfc7208-tests.yml, rfc4408-tests.yml) to the JSON
-that tests/unit/library/test_spf_record.cpp reads (nlohmann_json; the C++ tests carry no YAML
+that tests/unit/library/test_spf_record.cpp and test_spf.cpp read (nlohmann_json; the C++ tests carry no YAML
 reader). Run from this folder: /usr/bin/python3 to_json.py
 
 Besides each scenario's records and tests, it marks the permerror tests that the SYNTAX of one
@@ -37,6 +37,24 @@ def results(value):
     return value if isinstance(value, list) else [value]
 
 
+def zone_entry(entry):
+    """One zonedata entry, in its order: {"type", "text"} with the record's presentation data
+    (MX as "preference exchange"); "TIMEOUT" (a plain string in the YAML) has type TIMEOUT and
+    no text; "TXT: NONE" / "SPF: NONE" (no record of the type, the name exists) has "none"."""
+    if not isinstance(entry, dict):
+        return {"type": str(entry), "text": ""}
+    ((rtype, value),) = entry.items()
+    if value == "NONE":
+        return {"type": rtype, "text": "", "none": True}
+    if rtype in ("TXT", "SPF"):
+        # A list is one record in several strings, joined (RFC 7208 3.3).
+        return {"type": rtype, "text": "".join(value) if isinstance(value, list) else value}
+    if rtype == "MX":
+        # An empty exchange is the root, a null MX (RFC 7505).
+        return {"type": rtype, "text": f"{value[0]} {value[1] or '.'}"}
+    return {"type": rtype, "text": str(value)}
+
+
 def convert(suite):
     scenarios = []
     with open(suite + ".yml", encoding="utf-8") as f:
@@ -44,19 +62,15 @@ def convert(suite):
             records = []
             for domain, entries in (doc.get("zonedata") or {}).items():
                 for entry in entries:
-                    if isinstance(entry, dict):
-                        for rtype in ("TXT", "SPF"):
-                            if rtype in entry:
-                                texts = entry[rtype]
-                                # A list is one record in several strings, joined (RFC 7208 3.3).
-                                text = "".join(texts) if isinstance(texts, list) else texts
-                                records.append({"domain": domain.lower(), "type": rtype,
-                                                "text": text})
+                    records.append(dict(domain=domain.lower(), **zone_entry(entry)))
             tests = []
             for name, t in doc["tests"].items():
                 identity = t.get("mailfrom") or t.get("helo") or ""
                 test = {"name": name, "result": results(t["result"]),
-                        "spec": results(t.get("spec", []))}
+                        "spec": results(t.get("spec", [])), "host": t["host"],
+                        "mailfrom": t.get("mailfrom") or "", "helo": t.get("helo") or ""}
+                if "explanation" in t:
+                    test["explanation"] = t["explanation"]
                 if "permerror" in test["result"] and name in SYNTAX_ERRORS:
                     test["syntax_error_domain"] = (
                         SYNTAX_ERRORS[name] or identity.rsplit("@", 1)[-1]).lower()
@@ -66,7 +80,8 @@ def convert(suite):
     os.makedirs("seeds", exist_ok=True)
     for n, scenario in enumerate(scenarios):
         with open(f"seeds/{suite}-{n:02}", "w", encoding="utf-8") as f:
-            f.writelines(r["text"] + "\n" for r in scenario["records"])
+            f.writelines(r["text"] + "\n" for r in scenario["records"]
+                         if r["type"] in ("TXT", "SPF") and "none" not in r)
     with open(suite + ".json", "w", encoding="utf-8") as f:
         json.dump({"suite": suite, "scenarios": scenarios}, f, indent=1)
         f.write("\n")

@@ -15,6 +15,7 @@
 
 #include "auth/spf_record.hpp"
 #include "core/ascii.hpp"
+#include "dns/zone.hpp"
 
 namespace ksmg::auth::spf {
 
@@ -43,40 +44,21 @@ namespace {
 using dns::Status;
 using dns::Type;
 
-// RFC 1035 2.3.4.
-constexpr std::size_t kMaxLabelBytes = 63;
-
 std::string_view without_trailing_dot(std::string_view name) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   return name;
 }
 
-// Labels of 1 to 63 octets, 253 in all (a trailing dot aside): what a DNS query can be made of
-// (RFC 7208 4.3, 4.8).
-bool is_queryable_name(std::string_view name, std::size_t* labels = nullptr) {
-  name = without_trailing_dot(name);
-  if (name.empty() || name.size() > kMaxExpandedDomainBytes) return false;
-  std::size_t count = 0;
-  while (true) {
-    const std::size_t dot = name.find('.');
-    const std::string_view label = name.substr(0, dot);
-    if (label.empty() || label.size() > kMaxLabelBytes) return false;
-    ++count;
-    if (dot == std::string_view::npos) break;
-    name.remove_prefix(dot + 1);
-  }
-  if (labels) *labels = count;
-  return true;
-}
+// Labels of 1 to 63 octets, 253 in all: what a DNS query can be made of (RFC 7208 4.3, 4.8).
+bool is_queryable_name(std::string_view name) { return dns::domain_name(name).has_value(); }
 
 // The <domain> of a check (RFC 7208 4.3): queryable, several labels, no domain literal and a top
 // label that is not numeric (so no address literal either); anything else is "none".
 bool is_checkable_domain(std::string_view domain) {
-  std::size_t labels = 0;
-  if (!is_queryable_name(domain, &labels) || labels < 2) return false;
-  if (domain.find_first_of("[]") != std::string_view::npos) return false;
-  const std::string_view name = without_trailing_dot(domain);
-  const std::string_view top = name.substr(name.rfind('.') + 1);
+  const std::optional<std::string_view> name = dns::domain_name(domain);
+  if (!name || name->find('.') == std::string_view::npos) return false;
+  if (name->find_first_of("[]") != std::string_view::npos) return false;
+  const std::string_view top = name->substr(name->rfind('.') + 1);
   for (const char c : top)
     if (!core::is_digit(c)) return true;
   return false;

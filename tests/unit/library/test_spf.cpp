@@ -258,6 +258,31 @@ TEST_F(SpfCheck, TheMessageDnsBudgetGivesTemperror) {
   EXPECT_EQ(lookups_made_, 0u);
 }
 
+TEST_F(SpfCheck, PtrUsesTheFirstTenValidatedNames) {
+  txt("example.com", "v=spf1 ptr -all exp=why.example.com");
+  txt("why.example.com", "%{p} is not %{d}");
+  // Eleven names point back at 192.0.2.1; only the eleventh is below example.com.
+  for (int i = 0; i < 10; ++i) {
+    const std::string name = "h" + std::to_string(i) + ".example.net";
+    ASSERT_TRUE(zone_.add("1.2.0.192.in-addr.arpa", Type::ptr, name));
+    ASSERT_TRUE(zone_.add(name, Type::a, "192.0.2.1"));
+  }
+  ASSERT_TRUE(zone_.add("1.2.0.192.in-addr.arpa", Type::ptr, "mail.example.com"));
+  ASSERT_TRUE(zone_.add("mail.example.com", Type::a, "192.0.2.1"));
+  Outcome o = check("192.0.2.1", "example.com");
+  EXPECT_EQ(o.result, Result::fail);
+  EXPECT_EQ(o.explanation, "h0.example.net is not example.com");
+  // A name whose addresses do not include the client is not validated.
+  ASSERT_TRUE(zone_.add("2.2.0.192.in-addr.arpa", Type::ptr, "mail.example.com"));
+  o = check("192.0.2.2", "example.com");
+  EXPECT_EQ(o.result, Result::fail);
+  EXPECT_EQ(o.explanation, "unknown is not example.com");
+  ASSERT_TRUE(zone_.add("mail.example.com", Type::a, "192.0.2.2"));
+  o = check("192.0.2.2", "example.com");
+  EXPECT_EQ(o.result, Result::pass);
+  EXPECT_EQ(o.mechanism, "ptr");
+}
+
 TEST_F(SpfCheck, HeloIdentityAndPostmaster) {
   txt("mail.example.org", "v=spf1 -all exp=why.example.org");
   txt("why.example.org", "%{l} at %{o} via %{h}");

@@ -8,7 +8,6 @@
 #include <openssl/evp.h>
 
 #include <cstdint>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -19,32 +18,26 @@
 #include "auth/dkim_signature.hpp"
 #include "auth/dkim_tags.hpp"
 #include "core/ascii.hpp"
+#include "test_data.hpp"
 
 namespace {
 
 using namespace ksmg::auth::dkim;
 
 std::string read_data(const std::string& path) {
-  std::ifstream in(std::string(KSMG_TEST_DATA_DIR) + "/dkim/" + path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  const std::string text = ksmg::test::read_file(ksmg::test::data_dir() / "dkim" / path);
+  EXPECT_FALSE(text.empty()) << path;
+  return text;
 }
 
-std::string sha256(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
+std::string digest(const EVP_MD* md, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  EXPECT_EQ(EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr), 1);
-  return std::string(reinterpret_cast<const char*>(md), n);
+  EXPECT_EQ(EVP_Digest(data.data(), data.size(), out, &n, md, nullptr), 1);
+  return std::string(reinterpret_cast<const char*>(out), n);
 }
 
-std::string sha1(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EXPECT_EQ(EVP_Digest(data.data(), data.size(), md, &n, EVP_sha1(), nullptr), 1);
-  return std::string(reinterpret_cast<const char*>(md), n);
-}
+std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
 
 std::string canonical_body(Canonicalization c, std::string_view body, std::size_t chunk) {
   BodyCanonicalizer canon(c);
@@ -437,7 +430,8 @@ void expect_body_hash_matches(const std::string& file, std::size_t readable) {
     for (const std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
       std::string body = canonical_body(sig.body_canonicalization, m.body, chunk);
       if (sig.body_length && *sig.body_length < body.size()) body.resize(*sig.body_length);
-      const std::string hash = sig.algorithm == Algorithm::rsa_sha1 ? sha1(body) : sha256(body);
+      const std::string hash =
+          digest(sig.algorithm == Algorithm::rsa_sha1 ? EVP_sha1() : EVP_sha256(), body);
       one_matches = one_matches || hash == sig.body_hash;
     }
   }

@@ -28,6 +28,8 @@ bool is_field_name(std::string_view name) noexcept {
   return true;
 }
 
+// a= and c= are compared without case: RFC 6376 defines them in lower case only, and a signer
+// that wrote "RSA-SHA256" or "Relaxed" meant nothing else.
 std::optional<Canonicalization> canonicalization(std::string_view name) noexcept {
   if (core::iequals(name, "simple")) return Canonicalization::simple;
   if (core::iequals(name, "relaxed")) return Canonicalization::relaxed;

@@ -17,7 +17,7 @@ harnesses=(fuzz_message fuzz_objects fuzz_smtp fuzz_milter
            fuzz_archive fuzz_7z_decrypt fuzz_rar_decrypt fuzz_tnef fuzz_rtf fuzz_pdf
            fuzz_html_data fuzz_filetype
            fuzz_mime_fields fuzz_mime_decode fuzz_mbox fuzz_config fuzz_expression
-           fuzz_spf_record fuzz_dns_zone)
+           fuzz_spf_record fuzz_dkim_tags fuzz_dns_zone)
 
 # The test material of the given file name patterns, wherever it lies (the corpora left out).
 named() {
@@ -54,6 +54,8 @@ seeds_of() {
     fuzz_expression) named '*.dict' '*.toml' ;;
     # The SPF records of the openspf suites' zone data, one a line (tests/data/spf/to_json.py).
     fuzz_spf_record) echo tests/data/spf/seeds ;;
+    # The DKIM test messages (signature fields, bodies) and key records.
+    fuzz_dkim_tags) echo tests/data/dkim ;;
     # Master files: the test zones and the harness's corpus.
     fuzz_dns_zone) echo tests/data/dns ;;
     *) echo "fuzz.sh: unknown harness $1 (${harnesses[*]})" >&2; return 1 ;;

@@ -80,13 +80,14 @@ Contents unpack_html_data(std::string_view html, Budget& budget) {
   // Of all character references, only numeric ones and "&colon;" stand for a character of
   // "data:" (html_entities.inc), so a document without them has a data URL only where it writes
   // "data:" itself; most have none and are not decoded.
+  const bool has_references = html.find('&') != std::string_view::npos;
   const bool references_may_write_one =
-      html.find("&#") != std::string_view::npos || html.find("&colon;") != std::string_view::npos;
+      has_references &&
+      (html.find("&#") != std::string_view::npos || html.find("&colon;") != std::string_view::npos);
   if (!references_may_write_one && find_data_scheme(html, 0) == std::string_view::npos) return out;
   // Character references only matter where there is one; most documents keep their own bytes.
-  const std::string decoded = html.find('&') != std::string_view::npos
-                                  ? mime::detail::decode_character_references(html)
-                                  : std::string();
+  const std::string decoded =
+      has_references ? mime::detail::decode_character_references(html) : std::string();
   const std::string_view doc = decoded.empty() ? html : std::string_view(decoded);
   std::size_t from = 0;
   while (from < doc.size()) {

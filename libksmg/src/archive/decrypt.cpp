@@ -20,10 +20,6 @@ struct CipherCtxFree {
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 
-const unsigned char* bytes(std::string_view s) noexcept {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
-
 }  // namespace
 
 bool aes_cbc_decrypt(std::string_view key, std::string_view iv, std::string_view in,

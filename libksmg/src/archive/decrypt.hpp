@@ -29,6 +29,11 @@ struct Decrypted {
   std::string archive;  // the plain copy when opened
 };
 
+// The bytes of `s` as OpenSSL's interfaces take them.
+inline const unsigned char* bytes(std::string_view s) noexcept {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
 // AES-CBC without padding, as both formats use it: a key of 16 or 32 bytes, a 16-byte IV, `in`
 // a multiple of 16 bytes; the plain text is appended to `out`. False when OpenSSL fails.
 [[nodiscard]] bool aes_cbc_decrypt(std::string_view key, std::string_view iv, std::string_view in,

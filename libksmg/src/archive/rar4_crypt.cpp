@@ -15,13 +15,13 @@
 // count as opened); stored file data by its CRC32, computed here; compressed file data by the
 // CRC32 libarchive checks after decompressing the copy (a wrong password makes that reading
 // corrupted, and the password loop goes on to the next candidate).
-#include <zlib.h>
 
 #include <optional>
 #include <string>
 
 #include "archive/rar_crypt.hpp"
 #include "archive/rar_keys.hpp"
+#include "core/crc32.hpp"
 
 namespace ksmg::archive::detail::rar {
 
@@ -59,11 +59,11 @@ void put32(std::string& d, std::size_t at, std::uint32_t v) {
   put16(d, at, v & 0xFFFF);
   put16(d, at + 2, v >> 16);
 }
-std::uint32_t crc_of(std::string_view d) noexcept {
-  return static_cast<std::uint32_t>(crc32_z(0, reinterpret_cast<const Bytef*>(d.data()), d.size()));
-}
+
 // The CRC16 a header stores: the low half of the CRC32 of all but the CRC itself.
-unsigned header_crc(std::string_view header) noexcept { return crc_of(header.substr(2)) & 0xFFFF; }
+unsigned header_crc(std::string_view header) noexcept {
+  return core::crc32_of(header.substr(2)) & 0xFFFF;
+}
 
 // `changed` written with the CRC of its new bytes, and whatever damage the original's stored
 // CRC showed carried over, so that libarchive reports the copy as it would the original.
@@ -205,7 +205,7 @@ class Rewrite {
       const std::uint64_t unpacked =
           u32(header_, 11) | (large ? static_cast<std::uint64_t>(u32(header_, 36)) << 32 : 0);
       if (unpacked > plain.size()) return Step::unsupported;
-      if (crc_of(std::string_view(plain).substr(0, static_cast<std::size_t>(unpacked))) !=
+      if (core::crc32_of(std::string_view(plain).substr(0, static_cast<std::size_t>(unpacked))) !=
           u32(header_, 16)) {
         ++outcome_.refused;
         out_.append(header_);

@@ -2,7 +2,7 @@
 // records, and which file headers carry encrypted data.
 #include "archive/rar5_blocks.hpp"
 
-#include <zlib.h>
+#include "core/crc32.hpp"
 
 namespace ksmg::archive::detail::rar5 {
 
@@ -47,8 +47,7 @@ std::optional<Header> parse_header(std::string_view d, std::size_t pos) noexcept
 }
 
 std::uint32_t header_crc(std::string_view d, const Header& h) noexcept {
-  return static_cast<std::uint32_t>(
-      crc32_z(0, reinterpret_cast<const Bytef*>(d.data() + h.size_field), h.end - h.size_field));
+  return core::crc32_of(d.substr(h.size_field, h.end - h.size_field));
 }
 
 bool next_record(std::string_view d, std::size_t& pos, std::size_t end, Record& r) noexcept {

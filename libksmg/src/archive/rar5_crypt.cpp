@@ -19,7 +19,6 @@
 // takes the padding for another compressed block (a checksum error); so the copy's data area
 // ends where the stored data (its unpacked size) or the compressed stream (its block marked
 // last) ends.
-#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -29,6 +28,7 @@
 #include "archive/rar5_blocks.hpp"
 #include "archive/rar_crypt.hpp"
 #include "archive/rar_keys.hpp"
+#include "core/crc32.hpp"
 
 namespace ksmg::archive::detail::rar {
 
@@ -332,9 +332,7 @@ class Rewrite {
     rar5::append_vint(head, body.size());
     head += body;
     const std::uint32_t damage = header_.stored_crc ^ rar5::header_crc(view_, header_);
-    const auto crc = static_cast<std::uint32_t>(
-                         crc32_z(0, reinterpret_cast<const Bytef*>(head.data()), head.size())) ^
-                     damage;
+    const std::uint32_t crc = core::crc32_of(head) ^ damage;
     for (unsigned i = 0; i < 4; ++i) out_ += static_cast<char>(crc >> (8 * i));
     out_ += head;
   }

@@ -20,6 +20,7 @@
 #include <climits>
 #include <memory>
 
+#include "archive/decrypt.hpp"
 #include "core/utf8.hpp"
 
 namespace ksmg::archive::detail::rar {
@@ -40,10 +41,6 @@ struct MacCtxFree {
 };
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
-
-const unsigned char* bytes(std::string_view s) noexcept {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
 
 // The code point of the valid UTF-8 sequence of length n at p.
 char32_t decode_utf8(const unsigned char* p, std::size_t n) noexcept {

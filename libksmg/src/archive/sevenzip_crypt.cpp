@@ -41,6 +41,7 @@
 
 #include "archive/cursor.hpp"
 #include "archive/decrypt.hpp"
+#include "core/crc32.hpp"
 
 namespace ksmg::archive::detail {
 
@@ -499,15 +500,7 @@ void put_streams(std::string& o, const Streams& s) {
 // ---------------------------------------------------------------------------------------------
 // Cryptography (OpenSSL EVP) and checksums (zlib).
 
-std::uint32_t crc32_of(std::string_view d) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  constexpr std::size_t kChunk = 1u << 30;  // zlib counts in uInt
-  for (std::size_t done = 0; done < d.size(); done += kChunk) {
-    const std::size_t n = std::min(kChunk, d.size() - done);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(d.data() + done), static_cast<uInt>(n));
-  }
-  return static_cast<std::uint32_t>(crc);
-}
+using core::crc32_of;
 
 struct AesParams {
   unsigned cycles = 0;

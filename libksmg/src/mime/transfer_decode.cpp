@@ -7,8 +7,6 @@
 // records a defect. Every decoder stops exactly at max_out.
 #include "mime/transfer_decode.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -17,6 +15,7 @@
 #include <optional>
 
 #include "core/ascii.hpp"
+#include "core/crc32.hpp"
 
 namespace ksmg::mime::detail {
 namespace {
@@ -632,14 +631,7 @@ DecodeStatus decode_yenc(std::string_view in, std::string& out, std::size_t max_
   const auto begin_size = yenc_number(yenc_value(begin.text, "size"), 10);
   bool ok = !end_line.empty() && size == decoded && (multipart || begin_size == decoded);
   if (ok && crc) {
-    const auto* bytes = reinterpret_cast<const Bytef*>(out.data() + start);
-    uLong sum = crc32(0L, Z_NULL, 0);
-    for (std::size_t done = 0; done < decoded;) {  // zlib takes at most UINT_MAX at a time
-      const auto n = static_cast<uInt>(std::min<std::size_t>(decoded - done, 1u << 30));
-      sum = crc32(sum, bytes + done, n);
-      done += n;
-    }
-    ok = sum == *crc;
+    ok = core::crc32_of(std::string_view(out).substr(start, decoded)) == *crc;
   }
   if (!ok) st.defects.add(Defect::invalid_yenc);
   return st;

@@ -210,10 +210,25 @@ Line line_at(std::string_view in, std::size_t pos) noexcept {
 }
 
 // The first "begin NNN name" line at or after pos: its start, or npos.
+// Whether a line starts at `at`: the text's start, or after LF, CR LF or a bare CR.
+constexpr bool starts_line(std::string_view in, std::size_t at) noexcept {
+  return at == 0 || is_line_break(in[at - 1]);
+}
+
+// Whether a uuencode "begin NNN name" line starts at `at`.
+bool uu_begin_at(std::string_view in, std::size_t at) noexcept {
+  return starts_line(in, at) && is_begin_line(line_at(in, at).text);
+}
+
+// Whether a yEnc "=ybegin " line starts at `at`.
+bool ybegin_at(std::string_view in, std::size_t at) noexcept {
+  return starts_line(in, at) && in.substr(at).starts_with("=ybegin ");
+}
+
 std::size_t find_begin_line(std::string_view in, std::size_t pos) noexcept {
   for (std::size_t at = in.find("begin", pos); at != std::string_view::npos;
        at = in.find("begin", at + 1)) {
-    if ((at == 0 || is_line_break(in[at - 1])) && is_begin_line(line_at(in, at).text)) return at;
+    if (uu_begin_at(in, at)) return at;
   }
   return std::string_view::npos;
 }
@@ -246,8 +261,7 @@ std::size_t find_ybegin_line(std::string_view in, std::size_t pos) noexcept {
   // Looked for by "ybegin ": '=' is everywhere in HTML, 'y' is not.
   for (std::size_t y = in.find("ybegin ", pos + 1); y != std::string_view::npos;
        y = in.find("ybegin ", y + 1)) {
-    const std::size_t at = y - 1;
-    if (in[at] == '=' && (at == 0 || is_line_break(in[at - 1]))) return at;
+    if (ybegin_at(in, y - 1)) return y - 1;
   }
   return std::string_view::npos;
 }
@@ -555,11 +569,8 @@ EncodedFiles encoded_files_in(std::string_view text) noexcept {
   EncodedFiles found;
   for (std::size_t at = text.find("begin"); at != std::string_view::npos;
        at = text.find("begin", at + 1)) {
-    const bool line_start = at == 0 || is_line_break(text[at - 1]);
-    found.uuencoded = found.uuencoded || (line_start && is_begin_line(line_at(text, at).text));
-    found.yencoded = found.yencoded || (at >= 2 && text.substr(at - 2, 2) == "=y" &&
-                                        (at == 2 || is_line_break(text[at - 3])) &&
-                                        text.substr(at).starts_with("begin "));
+    found.uuencoded = found.uuencoded || uu_begin_at(text, at);
+    found.yencoded = found.yencoded || (at >= 2 && ybegin_at(text, at - 2));
     if (found.uuencoded && found.yencoded) break;
   }
   return found;

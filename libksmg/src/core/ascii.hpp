@@ -28,6 +28,21 @@ constexpr int hex_value(char c) noexcept {
   return -1;
 }
 
+constexpr bool is_line_break(char c) noexcept { return c == '\r' || c == '\n'; }
+
+// One line of text and where the next begins; a line ends at LF, CR LF or a bare CR (as Python's
+// email reads mail, and as newsreaders read uuencode and yEnc).
+struct Line {
+  std::string_view text;  // without its line break
+  std::size_t next;       // offset of the following line
+};
+constexpr Line line_at(std::string_view in, std::size_t pos) noexcept {
+  const std::size_t brk = in.find_first_of("\r\n", pos);
+  if (brk == std::string_view::npos) return {in.substr(pos), in.size()};
+  const bool crlf = in[brk] == '\r' && brk + 1 < in.size() && in[brk + 1] == '\n';
+  return {in.substr(pos, brk - pos), brk + (crlf ? 2 : 1)};
+}
+
 constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)

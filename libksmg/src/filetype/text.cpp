@@ -234,10 +234,8 @@ template <typename OnField>
 bool walk_header_block(std::string_view s, OnField on_field) {
   std::size_t pos = 0;
   for (int line_no = 0; line_no < kHeaderLinesLooked && pos < s.size(); ++line_no) {
-    std::size_t end = s.find_first_of("\r\n", pos);
-    if (end == std::string_view::npos) end = s.size();
-    const std::string_view line = s.substr(pos, end - pos);
-    pos = end + (s.substr(end, 2) == "\r\n" ? 2 : 1);
+    const auto [line, next] = core::line_at(s, pos);
+    pos = next;
     if (line.empty()) break;  // end of the header block
     if (line[0] == ' ' || line[0] == '\t') {
       if (line_no == 0) return false;

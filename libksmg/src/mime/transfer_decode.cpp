@@ -193,21 +193,11 @@ bool is_begin_line(std::string_view line) noexcept {
   return i != digits && (i == line.size() || core::is_wsp(line[i]));
 }
 
-struct Line {
-  std::string_view text;  // without its line break
-  std::size_t next;       // offset of the following line
-};
-
-constexpr bool is_line_break(char c) noexcept { return c == '\r' || c == '\n'; }
-
 // A line of encoded text ends at LF, CR LF, or a bare CR, as Python's email and newsreaders
 // read it: neither uuencode nor yEnc ever has a CR in its data.
-Line line_at(std::string_view in, std::size_t pos) noexcept {
-  const std::size_t brk = in.find_first_of("\r\n", pos);
-  if (brk == std::string_view::npos) return {in.substr(pos), in.size()};
-  const bool crlf = in[brk] == '\r' && brk + 1 < in.size() && in[brk + 1] == '\n';
-  return {in.substr(pos, brk - pos), brk + (crlf ? 2 : 1)};
-}
+using core::is_line_break;
+using core::Line;
+using core::line_at;
 
 // The first "begin NNN name" line at or after pos: its start, or npos.
 // Whether a line starts at `at`: the text's start, or after LF, CR LF or a bare CR.
